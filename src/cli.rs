@@ -1,0 +1,142 @@
+//! The command line, defined once: help, completions and the man page all come from here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Semantic search over local files: index a folder, ask a question, get the passages that mean it.
+#[derive(Debug, Parser)]
+#[command(name = "sqa", version, about, long_about = None, after_help = EXIT_STATUS)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+const EXIT_STATUS: &str = "Exit status: 0 results found / index written, 1 no results, 2 error.";
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export)
+    /// [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]
+    #[arg(long, global = true, env = "SQA_MODEL", value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
+    /// ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system's]
+    #[arg(long, global = true, env = "ORT_DYLIB_PATH", value_name = "FILE")]
+    pub ort_lib: Option<PathBuf>,
+
+    /// Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]
+    #[arg(long, global = true, env = "SQA_INDEX", value_name = "DIR")]
+    pub index: Option<PathBuf>,
+
+    /// Threads for the model [default: all cores]
+    #[arg(long, short = 'j', global = true, env = "SQA_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// No warnings, progress or summary on stderr (errors still go there)
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index files and folders (honours .gitignore, skips hidden and binary files)
+    Index(IndexArgs),
+    /// Ask a question; print the best-matching passages
+    Query(QueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Files and folders to index [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read paths to index from FILE, one per line or NUL-separated; `-` for stdin
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    /// Also index hidden files and folders
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// Do not honour .gitignore and .ignore files
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+
+    /// Skip files larger than this (bytes, or with K, M, G suffix)
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub max_filesize: u64,
+
+    /// Passages per model call
+    #[arg(long, value_name = "N", default_value_t = 32, hide = true)]
+    pub batch_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The question, in your own words
+    pub question: String,
+
+    /// How many passages to print
+    #[arg(long = "top", short = 'k', value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// One JSON object per line: path, start_line, end_line, score, text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `123`, `64K`, `16M`, `1G` (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("unknown size unit {unit:?} (use K, M or G)")),
+    };
+    let number: u64 = digits.parse().map_err(|_| format!("not a size: {text:?}"))?;
+    number.checked_mul(scale).ok_or_else(|| format!("size too large: {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_size("512"), Ok(512));
+        assert!(parse_size("3X").is_err());
+    }
+}

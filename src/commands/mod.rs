@@ -1,0 +1,59 @@
+//! The subcommands, each turning parsed arguments into library calls and printed results.
+
+mod index;
+mod query;
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+use sqa::model::{Embedder, ModelFiles};
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+
+/// How a command ended, for the exit status.
+pub enum Outcome {
+    Found,
+    NothingFound,
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Index(args) => index::run(&args, &cli.global),
+        Command::Query(args) => query::run(&args, &cli.global),
+    }
+}
+
+/// Loads the model named by the global options.
+fn load_embedder(global: &GlobalArgs) -> Result<Embedder> {
+    let files = ModelFiles::locate(global.model.as_deref())?;
+    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads(global))?)
+}
+
+fn threads(global: &GlobalArgs) -> usize {
+    global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// Standard input counts as input only when it is a pipe or a redirected file, as in ripgrep: a terminal,
+/// /dev/null or a closed stdin never does.
+fn stdin_is_input() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else { return false };
+    match std::fs::File::from(fd).metadata() {
+        Ok(meta) => meta.file_type().is_fifo() || meta.file_type().is_file(),
+        Err(_) => false,
+    }
+}

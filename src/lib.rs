@@ -1,0 +1,21 @@
+//! sqa: semantic search over local files.
+//!
+//! The engine follows the data flow, one module per stage:
+//!
+//! ```text
+//! paths / stdin ─► source ─► chunk ─► model ─► store ─► search ─► output
+//!                  (files →   (text →   (passages  (index    (ranked   (human,
+//!                   documents) passages) → vectors)  on disk)  hits)     JSON lines)
+//! ```
+//!
+//! [`indexer`] drives the first four stages for `sqa index`; the binary (`src/main.rs`, `src/cli.rs`)
+//! only parses arguments, calls into this crate and maps errors to exit codes.
+
+pub mod chunk;
+pub mod indexer;
+pub mod model;
+pub mod output;
+pub mod search;
+pub mod source;
+pub mod store;
+pub mod dirs;

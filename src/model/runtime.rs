@@ -1,0 +1,42 @@
+//! Finding and loading ONNX Runtime's shared library (the `ort` crate's `load-dynamic` mode: nothing is
+//! downloaded at build time).
+
+use std::path::{Path, PathBuf};
+
+use super::ModelError;
+
+/// The library's file name as installed by scripts/fetch-assets and as the system loader knows it.
+pub const RUNTIME_LIBRARY: &str = "libonnxruntime.so";
+
+/// Loads ONNX Runtime and creates its environment. Looks at `explicit` (`--ort-lib` / `ORT_DYLIB_PATH`),
+/// then the asset directory, then the system loader's path.
+pub fn load_runtime(explicit: Option<&Path>) -> Result<ort::environment::Environment, ModelError> {
+    let path = runtime_path(explicit)?;
+    let builder = ort::init_from(&path).map_err(|e| match (explicit, e) {
+        (None, ort::LoadDynamicError::Dlopen { .. }) => ModelError::NoRuntime {
+            tried: format!("{}, then {RUNTIME_LIBRARY} on the system library path", asset_library().display()),
+        },
+        (_, e) => ModelError::BadRuntime { path: path.clone(), message: e.to_string() },
+    })?;
+    builder
+        .with_name("sqa")
+        .build()
+        .map_err(|e| ModelError::BadRuntime { path, message: e.to_string() })
+}
+
+fn runtime_path(explicit: Option<&Path>) -> Result<PathBuf, ModelError> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(ModelError::NoRuntime { tried: path.display().to_string() })
+        };
+    }
+    let bundled = asset_library();
+    // A bare name makes the system loader search its own path.
+    Ok(if bundled.is_file() { bundled } else { PathBuf::from(RUNTIME_LIBRARY) })
+}
+
+fn asset_library() -> PathBuf {
+    crate::dirs::asset_dir().unwrap_or_default().join("lib").join(RUNTIME_LIBRARY)
+}

@@ -1,0 +1,46 @@
+//! Vectors → index on disk, and back: the generation layout, atomic commits, checksums.
+//!
+//! ```text
+//! .sqa/
+//!   CURRENT          names the live generation; replaced atomically (write, fsync, rename)
+//!   gen-000042/
+//!     meta.bin       magic, format version, checksum, then bincode: model, dims, files, passages
+//!     vectors.f32    N × dims little-endian f32, memory-mapped by readers
+//!     texts.bin      the passages' text, concatenated UTF-8
+//! ```
+//! A writer builds a new generation beside the live one and swaps `CURRENT` only once every byte is on
+//! disk, so a failed or killed run leaves the previous index as it was, and readers never see half a write.
+
+mod format;
+mod reader;
+mod writer;
+
+use std::path::PathBuf;
+
+pub use format::{FileEntry, Meta, PassageEntry, FORMAT_VERSION};
+pub use reader::{find_index, Index, PassageView};
+pub use writer::IndexWriter;
+
+/// The index directory's name, in the folder the index covers.
+pub const INDEX_DIR_NAME: &str = ".sqa";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no index at {}: run `sqa index PATH` first", .0.display())]
+    NotFound(PathBuf),
+    #[error("no index found in this directory or any parent: run `sqa index PATH` first, or pass --index DIR")]
+    NoneFound,
+    #[error("index at {} is damaged: {reason}; run `sqa index --rebuild`", dir.display())]
+    Damaged { dir: PathBuf, reason: String },
+    #[error("index at {} was built with model {built_with}, not {requested}; use that model or run `sqa index --rebuild`", dir.display())]
+    WrongModel { dir: PathBuf, built_with: String, requested: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { path, source }
+    }
+}

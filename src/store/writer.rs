@@ -1,0 +1,190 @@
+//! Writing a new index generation beside the live one, and swapping it in atomically.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::format::{self, FileEntry, Meta, PassageEntry};
+use super::StoreError;
+use crate::chunk::Passage;
+use crate::model::ModelInfo;
+
+/// Builds one generation in a staging directory; nothing is visible to readers until [`IndexWriter::commit`].
+/// Dropped without a commit, it removes its staging directory.
+pub struct IndexWriter {
+    root: PathBuf,
+    staging: PathBuf,
+    vectors: HashedFile,
+    texts: HashedFile,
+    meta: Meta,
+    committed: bool,
+}
+
+impl IndexWriter {
+    /// Starts a generation in `root` (created if missing) for vectors of `dims` floats from `model`.
+    pub fn create(root: &Path, model: ModelInfo, dims: usize) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
+        remove_abandoned_staging(root);
+        let staging = root.join(format!("tmp-{}-{}", std::process::id(), unix_nanos()));
+        std::fs::create_dir(&staging).map_err(StoreError::io(&staging))?;
+        let created = (unix_nanos() / 1_000_000_000) as u64;
+        let meta = Meta {
+            model,
+            dims: dims as u32,
+            created,
+            files: Vec::new(),
+            passages: Vec::new(),
+            vectors_checksum: 0,
+            texts_len: 0,
+            texts_checksum: 0,
+        };
+        let writer = IndexWriter {
+            root: root.to_path_buf(),
+            vectors: HashedFile::create(staging.join("vectors.f32"))?,
+            texts: HashedFile::create(staging.join("texts.bin"))?,
+            staging,
+            meta,
+            committed: false,
+        };
+        Ok(writer)
+    }
+
+    /// Records a file; returns the id its passages refer to.
+    pub fn add_file(&mut self, entry: FileEntry) -> u32 {
+        self.meta.files.push(entry);
+        self.meta.files.len() as u32 - 1
+    }
+
+    /// Appends a passage of file `file` with its vector.
+    pub fn add_passage(&mut self, file: u32, passage: &Passage, vector: &[f32]) -> Result<(), StoreError> {
+        debug_assert_eq!(vector.len(), self.meta.dims as usize);
+        let bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.vectors.write(&bytes)?;
+        let text_offset = self.texts.len;
+        self.texts.write(passage.text.as_bytes())?;
+        self.meta.passages.push(PassageEntry {
+            file,
+            byte_start: passage.byte_range.start as u64,
+            byte_end: passage.byte_range.end as u64,
+            first_line: passage.first_line,
+            last_line: passage.last_line,
+            text_offset,
+            text_len: passage.text.len() as u32,
+        });
+        Ok(())
+    }
+
+    pub fn passage_count(&self) -> usize {
+        self.meta.passages.len()
+    }
+
+    /// Makes the generation durable, then live; removes the generations it replaces.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.meta.vectors_checksum = self.vectors.finish()?;
+        self.meta.texts_checksum = self.texts.finish()?;
+        self.meta.texts_len = self.texts.len;
+        write_durably(&self.staging.join("meta.bin"), &format::encode(&self.meta))?;
+        sync_dir(&self.staging)?;
+        let name = format!("gen-{:06}", next_generation(&self.root));
+        let live = self.root.join(&name);
+        std::fs::rename(&self.staging, &live).map_err(StoreError::io(&live))?;
+        sync_dir(&self.root)?;
+        let current_tmp = self.root.join(format!("CURRENT.tmp-{}", std::process::id()));
+        write_durably(&current_tmp, format!("{name}\n").as_bytes())?;
+        let current = self.root.join("CURRENT");
+        std::fs::rename(&current_tmp, &current).map_err(StoreError::io(&current))?;
+        sync_dir(&self.root)?;
+        self.committed = true;
+        remove_old_generations(&self.root, &name);
+        Ok(())
+    }
+}
+
+impl Drop for IndexWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// A file written through a buffer while its checksum and length are kept.
+struct HashedFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+    hash: Xxh3,
+    len: u64,
+}
+
+impl HashedFile {
+    fn create(path: PathBuf) -> Result<Self, StoreError> {
+        let file = File::create(&path).map_err(StoreError::io(&path))?;
+        Ok(HashedFile { path, out: BufWriter::with_capacity(1 << 20, file), hash: Xxh3::new(), len: 0 })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.out.write_all(bytes).map_err(StoreError::io(&self.path))?;
+        self.hash.update(bytes);
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes and fsyncs; returns the checksum.
+    fn finish(&mut self) -> Result<u64, StoreError> {
+        self.out.flush().map_err(StoreError::io(&self.path))?;
+        self.out.get_ref().sync_all().map_err(StoreError::io(&self.path))?;
+        Ok(self.hash.digest())
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = File::create(path).map_err(StoreError::io(path))?;
+    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(StoreError::io(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(StoreError::io(dir))
+}
+
+fn generation_number(name: &str) -> Option<u64> {
+    name.strip_prefix("gen-")?.parse().ok()
+}
+
+fn entries(root: &Path) -> impl Iterator<Item = String> {
+    std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+}
+
+fn next_generation(root: &Path) -> u64 {
+    entries(root).filter_map(|name| generation_number(&name)).max().unwrap_or(0) + 1
+}
+
+fn remove_old_generations(root: &Path, live: &str) {
+    for name in entries(root).filter(|name| name != live && generation_number(name).is_some()) {
+        let _ = std::fs::remove_dir_all(root.join(name));
+    }
+}
+
+/// Staging directories and CURRENT temporaries left by runs that were killed (their process is gone).
+fn remove_abandoned_staging(root: &Path) {
+    for name in entries(root) {
+        let pid = name
+            .strip_prefix("tmp-")
+            .and_then(|rest| rest.split('-').next())
+            .or_else(|| name.strip_prefix("CURRENT.tmp-"));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let path = root.join(&name);
+            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+    }
+}
+
+fn unix_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+}
