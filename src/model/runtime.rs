@@ -2,15 +2,31 @@
 //! downloaded at build time).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ort::environment::Environment;
 
 use super::ModelError;
 
 /// The library's file name as installed by scripts/fetch-assets and as the system loader knows it.
 pub const RUNTIME_LIBRARY: &str = "libonnxruntime.so";
 
-/// Loads ONNX Runtime and creates its environment. Looks at `explicit` (`--ort-lib` / `ORT_DYLIB_PATH`),
-/// then the asset directory, then the system loader's path.
-pub fn load_runtime(explicit: Option<&Path>) -> Result<ort::environment::Environment, ModelError> {
+/// ONNX Runtime allows one environment per process; it lives as long as the process.
+static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
+
+/// Loads ONNX Runtime and creates its environment, once per process. Looks at `explicit` (`--ort-lib` /
+/// `ORT_DYLIB_PATH`), then the asset directory, then the system loader's path.
+pub fn load_runtime(explicit: Option<&Path>) -> Result<Environment, ModelError> {
+    let mut environment = ENVIRONMENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(environment) = environment.as_ref() {
+        return Ok(environment.clone());
+    }
+    let created = create_environment(explicit)?;
+    *environment = Some(created.clone());
+    Ok(created)
+}
+
+fn create_environment(explicit: Option<&Path>) -> Result<Environment, ModelError> {
     let path = runtime_path(explicit)?;
     let builder = ort::init_from(&path).map_err(|e| match (explicit, e) {
         (None, ort::LoadDynamicError::Dlopen { .. }) => ModelError::NoRuntime {

@@ -5,7 +5,8 @@ use html5gum::{DefaultEmitter, Token, Tokenizer};
 use super::LineMap;
 
 /// Elements whose content is never shown.
-const HIDDEN: &[&[u8]] = &[b"script", b"style", b"noscript", b"template", b"head"];
+const HIDDEN: &[&[u8]] =
+    &[b"script", b"style", b"noscript", b"template", b"head", b"nav", b"button", b"select", b"menu", b"dialog"];
 /// Elements that start a new line of visible text.
 const BLOCK: &[&[u8]] = &[
     b"address", b"article", b"aside", b"blockquote", b"br", b"dd", b"div", b"dl", b"dt", b"figcaption",
@@ -14,7 +15,8 @@ const BLOCK: &[&[u8]] = &[
 ];
 
 /// Extracts the visible text of an HTML page. The `<title>` is kept (it says what the page is about);
-/// the rest of `<head>`, scripts and styles are dropped.
+/// the rest of `<head>`, scripts, styles, navigation and controls are dropped. A page with a `<main>`
+/// element is read as a reader view would: its title and its main content only.
 pub fn visible_text(source: &str) -> (String, LineMap) {
     let newlines: Vec<usize> = source.match_indices('\n').map(|(i, _)| i).collect();
     let source_line = |offset: usize| newlines.partition_point(|&n| n < offset) as u32 + 1;
@@ -23,11 +25,14 @@ pub fn visible_text(source: &str) -> (String, LineMap) {
     let mut out = LineBuilder::default();
     let mut hidden_depth = 0usize;
     let mut in_title = false;
+    let main_only = has_main(source);
+    let mut main_depth = 0usize;
     for token in Tokenizer::new_with_emitter(source, emitter).flatten() {
         match token {
             Token::StartTag(tag) => {
                 let name = tag.name.as_slice();
                 in_title |= name == b"title";
+                main_depth += usize::from(name == b"main");
                 if HIDDEN.contains(&name) && !tag.self_closing {
                     hidden_depth += 1;
                 }
@@ -38,6 +43,7 @@ pub fn visible_text(source: &str) -> (String, LineMap) {
             Token::EndTag(tag) => {
                 let name = tag.name.as_slice();
                 in_title &= name != b"title";
+                main_depth = main_depth.saturating_sub(usize::from(name == b"main"));
                 if HIDDEN.contains(&name) {
                     hidden_depth = hidden_depth.saturating_sub(1);
                 }
@@ -45,13 +51,19 @@ pub fn visible_text(source: &str) -> (String, LineMap) {
                     out.break_line();
                 }
             }
-            Token::String(text) if hidden_depth == 0 || in_title => {
+            Token::String(text) if in_title || (hidden_depth == 0 && (main_depth > 0 || !main_only)) => {
                 out.push(&String::from_utf8_lossy(&text.value), source_line(text.span.start));
             }
             _ => {}
         }
     }
     out.finish()
+}
+
+fn has_main(source: &str) -> bool {
+    source.match_indices("<main").chain(source.match_indices("<MAIN")).any(|(at, tag)| {
+        matches!(source.as_bytes().get(at + tag.len()), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r'))
+    })
 }
 
 /// Collects visible lines, collapsing runs of spaces and dropping blank lines.
@@ -126,5 +138,11 @@ mod tests {
         assert_eq!(line_of("Hello"), 4);
         assert_eq!(line_of("world"), 5);
         assert_eq!(line_of("Bye"), 6);
+    }
+
+    #[test]
+    fn a_main_element_hides_the_page_chrome() {
+        let html = "<title>T</title><body><div>Keyboard shortcuts</div><nav>Contents</nav>\n<main><p>Body</p></main>";
+        assert_eq!(visible_text(html).0, "T\nBody");
     }
 }
