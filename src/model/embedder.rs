@@ -33,6 +33,9 @@ impl Embedder {
             .map_err(session_error)?
             .with_optimization_level(GraphOptimizationLevel::All)
             .and_then(|b| b.with_intra_threads(threads.max(1)))
+            // Batches vary in shape, so memory patterns (planned per shape) cost memory and buy nothing:
+            // measured 1.41 GB → 0.85 GB peak RSS, same speed.
+            .and_then(|b| b.with_memory_pattern(false))
             .map_err(|e| session_error(e.into()))?
             .commit_from_file(&files.onnx)
             .map_err(session_error)?;
