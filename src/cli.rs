@@ -14,7 +14,7 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
-const EXIT_STATUS: &str = "Exit status: 0 results found / index written, 1 no results, 2 error.";
+const EXIT_STATUS: &str = "Exit status: 0 results found / index written, 1 no results, 2 error, 130 interrupted.";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -62,9 +62,13 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// Files and folders to index [default: .]
+    /// Files and folders to index [default: those the existing index was built from, else .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Embed everything again instead of reusing unchanged files and passages
+    #[arg(long)]
+    pub rebuild: bool,
 
     /// Read paths to index from FILE, one per line or NUL-separated; `-` for stdin
     #[arg(long, value_name = "FILE")]
@@ -103,6 +107,10 @@ pub struct QueryArgs {
     /// One JSON object per line: path, start_line, end_line, score, text
     #[arg(long)]
     pub json: bool,
+
+    /// Bring the index up to date (re-embed changed files, drop deleted ones) before searching
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 /// `123`, `64K`, `16M`, `1G` (powers of 1024).

@@ -1,16 +1,21 @@
 //! `sqa index`: files → documents → passages → vectors → a new index generation.
 //!
-//! A reader thread walks, reads, decodes and chunks while the calling thread embeds, so the model (the
-//! bottleneck) never waits for the disk. Passages are embedded in pools sorted by length.
+//! Incremental: files whose size and mtime (or, failing that, content hash) match the previous generation are
+//! not read again and keep their vectors; in a changed file, passages whose text is unchanged keep theirs.
+//! A reader thread walks, reads and chunks while the calling thread embeds, so the model never waits for the
+//! disk. New passages are embedded in pools sorted by length, so batches carry little padding.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::chunk::{ChunkError, Chunker, Passage};
 use crate::model::{Embedder, ModelError};
 use crate::source::{self, SkipReason, WalkEvent, WalkOptions};
-use crate::store::{FileEntry, IndexWriter, StoreError};
+use crate::store::{checksum, content_hash, FileEntry, FileStamp, Index, IndexWriter, StoreError};
 
 /// How `sqa index` runs; built once from the command line.
 #[derive(Debug, Clone)]
@@ -20,6 +25,15 @@ pub struct IndexOptions {
     pub max_filesize: u64,
     /// Passages per model call.
     pub batch_size: usize,
+    /// Ignore the previous generation: embed everything again.
+    pub rebuild: bool,
+}
+
+impl IndexOptions {
+    /// The defaults of `sqa index`, for bringing an index up to date before a query.
+    pub fn refresh() -> Self {
+        IndexOptions { walk: WalkOptions::default(), max_filesize: 16 << 20, batch_size: 32, rebuild: false }
+    }
 }
 
 /// Something worth telling the user while indexing runs.
@@ -31,11 +45,20 @@ pub enum Event<'a> {
     Progress { files: usize, passages: usize },
 }
 
-/// What a finished run did.
+/// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
+    /// Files in the new index, and how each compares with the previous one.
     pub files: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    /// Passages in the new index: embedded now, or reused with their vectors.
     pub passages: usize,
+    pub embedded: usize,
+    pub reused: usize,
+    /// Word pieces embedded now.
     pub word_pieces: u64,
     /// Files not indexed: binary, too large, unreadable, not regular.
     pub skipped: usize,
@@ -51,93 +74,225 @@ pub enum IndexError {
     Store(#[from] StoreError),
     #[error("{}: {source}", path.display())]
     Chunk { path: PathBuf, source: ChunkError },
+    #[error("interrupted; the index is unchanged")]
+    Interrupted(Summary),
 }
 
-/// Passages embedded together, sorted by length, so batches hold passages of similar length.
+/// New passages embedded together, sorted by length.
 const POOL: usize = 256;
 
-/// Indexes everything under `roots` into the index directory `index_dir` (created if needed), replacing
-/// its contents atomically on success.
+/// Brings the index in `index_dir` (created if needed) up to date with everything under `roots`, replacing
+/// it atomically on success. Stops without changing it as soon as `cancel` is set.
 pub fn index(
     index_dir: &Path,
     roots: &[PathBuf],
     embedder: &mut Embedder,
     options: &IndexOptions,
+    cancel: &AtomicBool,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Summary, IndexError> {
     let started = Instant::now();
-    let mut writer = IndexWriter::create(index_dir, embedder.info().clone(), embedder.dims())?;
-    let base = canonical(index_dir.parent().unwrap_or(Path::new(".")));
-    let items = spawn_reader(roots.to_vec(), canonical(index_dir), Chunker::new(embedder.tokenizer().clone()), options.clone());
-    let mut summary = Summary::default();
-    let mut pool: Vec<(u32, Passage)> = Vec::new();
+    let base = canonical(index_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")));
+    std::fs::create_dir_all(index_dir).map_err(StoreError::io(index_dir))?;
+    let root_bytes = roots.iter().map(|root| relative_bytes(root, &base)).collect();
+    let writer = IndexWriter::create(index_dir, embedder.info().clone(), embedder.dims(), root_bytes)?;
+    let previous = if options.rebuild { None } else { Previous::open(index_dir, embedder, on_event) };
+    let known = Arc::new(previous.as_ref().map(Previous::known_files).unwrap_or_default());
+    let chunker = Chunker::new(embedder.tokenizer().clone());
+    let items = spawn_reader(roots.to_vec(), base, canonical(index_dir), chunker, known, options.clone());
+    let mut run = Run { writer, previous, embedder, summary: Summary::default(), pool: Vec::new(), seen: HashSet::new() };
     for item in items {
-        match item {
-            Item::File { path, entry, passages } => {
-                let entry = FileEntry { path: relative_bytes(&path, &base), ..entry };
-                let id = writer.add_file(entry);
-                summary.files += 1;
-                pool.extend(passages.into_iter().map(|p| (id, p)));
+        if cancel.load(Ordering::Relaxed) {
+            return Err(IndexError::Interrupted(run.summary));
+        }
+        run.take(item, on_event)?;
+        if run.pool.len() >= POOL {
+            run.embed_pool(options.batch_size, cancel)?;
+        }
+        on_event(Event::Progress { files: run.summary.files, passages: run.writer.passage_count() + run.pool.len() });
+    }
+    run.embed_pool(options.batch_size, cancel)?;
+    run.finish(started)
+}
+
+/// The previous generation, indexed for reuse.
+struct Previous {
+    index: Index,
+    rows_by_file: Vec<Vec<u32>>,
+    row_by_text: HashMap<u64, u32>,
+}
+
+impl Previous {
+    /// The live generation, if there is one built by this model. A damaged one is reported and rebuilt.
+    fn open(dir: &Path, embedder: &Embedder, on_event: &mut dyn FnMut(Event)) -> Option<Previous> {
+        if !dir.join("CURRENT").exists() {
+            return None;
+        }
+        let index = match Index::open(dir).and_then(|i| i.check_model(embedder.info(), embedder.dims()).map(|_| i)) {
+            Ok(index) => index,
+            Err(e) => {
+                on_event(Event::Warning { path: dir, message: format!("{e}; rebuilding it") });
+                return None;
             }
+        };
+        let mut rows_by_file = vec![Vec::new(); index.meta.files.len()];
+        let mut row_by_text = HashMap::with_capacity(index.len());
+        for (row, passage) in index.meta.passages.iter().enumerate() {
+            rows_by_file[passage.file as usize].push(row as u32);
+            row_by_text.insert(passage.text_hash, row as u32);
+        }
+        Some(Previous { index, rows_by_file, row_by_text })
+    }
+
+    /// What the reader thread needs to skip unchanged files: path → (id, stamp, content hash).
+    fn known_files(&self) -> HashMap<Vec<u8>, (u32, FileStamp, u64)> {
+        let files = self.index.meta.files.iter().enumerate();
+        files.map(|(id, f)| (f.path.clone(), (id as u32, FileStamp::of_entry(f), f.content_hash))).collect()
+    }
+}
+
+/// The state of one indexing run on the consuming side.
+struct Run<'e> {
+    writer: IndexWriter,
+    previous: Option<Previous>,
+    embedder: &'e mut Embedder,
+    summary: Summary,
+    pool: Vec<(u32, Passage)>,
+    /// Paths already taken, so overlapping roots index a file once.
+    seen: HashSet<Vec<u8>>,
+}
+
+impl Run<'_> {
+    fn take(&mut self, item: Item, on_event: &mut dyn FnMut(Event)) -> Result<(), IndexError> {
+        match item {
+            Item::Unchanged { entry, previous } if self.seen.insert(entry.path.clone()) => {
+                self.summary.unchanged += 1;
+                let id = self.add_file(entry);
+                self.copy_file(id, previous)?;
+            }
+            Item::File { entry, passages, existed } if self.seen.insert(entry.path.clone()) => {
+                if existed {
+                    self.summary.changed += 1;
+                } else {
+                    self.summary.added += 1;
+                }
+                let id = self.add_file(entry);
+                self.take_passages(id, passages)?;
+            }
+            Item::Unchanged { .. } | Item::File { .. } => {}
             Item::Skipped { path, reason } => {
-                summary.skipped += 1;
+                self.summary.skipped += 1;
                 if reason.is_warning() {
-                    summary.warnings += 1;
+                    self.summary.warnings += 1;
                     on_event(Event::Warning { path: &path, message: reason.to_string() });
                 }
             }
             Item::Warning { path, message } => {
-                summary.warnings += 1;
+                self.summary.warnings += 1;
                 on_event(Event::Warning { path: &path, message });
             }
             Item::ChunkFailed { path, source } => return Err(IndexError::Chunk { path, source }),
         }
-        if pool.len() >= POOL {
-            embed_pool(&mut pool, embedder, &mut writer, options.batch_size, &mut summary)?;
-        }
-        on_event(Event::Progress { files: summary.files, passages: writer.passage_count() + pool.len() });
+        Ok(())
     }
-    embed_pool(&mut pool, embedder, &mut writer, options.batch_size, &mut summary)?;
-    writer.commit()?;
-    summary.elapsed = started.elapsed();
-    Ok(summary)
+
+    fn add_file(&mut self, entry: FileEntry) -> u32 {
+        self.summary.files += 1;
+        self.writer.add_file(entry)
+    }
+
+    /// Carries every passage of an unchanged file over from the previous generation.
+    fn copy_file(&mut self, id: u32, previous_id: u32) -> Result<(), IndexError> {
+        let previous = self.previous.as_ref().expect("unchanged files come from a previous index");
+        for &row in &previous.rows_by_file[previous_id as usize] {
+            copy_row(&mut self.writer, previous, id, row)?;
+            self.summary.reused += 1;
+        }
+        Ok(())
+    }
+
+    /// Reuses the vectors of passages whose text the previous generation had; pools the rest for embedding.
+    fn take_passages(&mut self, id: u32, passages: Vec<Passage>) -> Result<(), IndexError> {
+        for passage in passages {
+            let reusable = self.previous.as_ref().and_then(|p| Some((p, *p.row_by_text.get(&checksum(passage.text.as_bytes()))?)));
+            match reusable {
+                Some((previous, row)) => {
+                    let vector = previous.index.vector(row as usize);
+                    self.writer.add_passage(id, &passage, vector)?;
+                    self.summary.reused += 1;
+                }
+                None => self.pool.push((id, passage)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Embeds the pooled passages, shortest first, checking for cancellation between batches.
+    fn embed_pool(&mut self, batch_size: usize, cancel: &AtomicBool) -> Result<(), IndexError> {
+        self.pool.sort_by_key(|(_, p)| p.word_pieces);
+        let dims = self.embedder.dims();
+        for batch in self.pool.chunks(batch_size.max(1)) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(IndexError::Interrupted(self.summary.clone()));
+            }
+            let texts: Vec<&str> = batch.iter().map(|(_, p)| p.text.as_str()).collect();
+            let vectors = self.embedder.embed(&texts)?;
+            for ((file, passage), vector) in batch.iter().zip(vectors.chunks_exact(dims)) {
+                self.writer.add_passage(*file, passage, vector)?;
+                self.summary.embedded += 1;
+                self.summary.word_pieces += passage.word_pieces as u64;
+            }
+        }
+        self.pool.clear();
+        Ok(())
+    }
+
+    fn finish(mut self, started: Instant) -> Result<Summary, IndexError> {
+        let previous_files = self.previous.as_ref().map_or(0, |p| p.index.meta.files.len());
+        self.summary.removed = previous_files - self.summary.unchanged - self.summary.changed;
+        self.summary.passages = self.writer.passage_count();
+        self.writer.commit()?;
+        self.summary.elapsed = started.elapsed();
+        Ok(self.summary)
+    }
 }
 
-fn embed_pool(
-    pool: &mut Vec<(u32, Passage)>,
-    embedder: &mut Embedder,
-    writer: &mut IndexWriter,
-    batch_size: usize,
-    summary: &mut Summary,
-) -> Result<(), IndexError> {
-    let texts: Vec<&str> = pool.iter().map(|(_, p)| p.text.as_str()).collect();
-    let vectors = embedder.embed_all(&texts, batch_size)?;
-    for ((file, passage), vector) in pool.iter().zip(vectors.chunks_exact(embedder.dims())) {
-        writer.add_passage(*file, passage, vector)?;
-        summary.passages += 1;
-        summary.word_pieces += passage.word_pieces as u64;
-    }
-    pool.clear();
-    Ok(())
+fn copy_row(writer: &mut IndexWriter, previous: &Previous, file: u32, row: u32) -> Result<(), StoreError> {
+    let view = previous.index.passage(row as usize);
+    let entry = &previous.index.meta.passages[row as usize];
+    writer.copy_passage(file, entry, view.text, previous.index.vector(row as usize))
 }
 
 /// What the reader thread hands over.
 enum Item {
-    File { path: PathBuf, entry: FileEntry, passages: Vec<Passage> },
+    /// Same as in the previous generation (id `previous`); `entry` carries the current stamp.
+    Unchanged { entry: FileEntry, previous: u32 },
+    /// New or changed: its passages, to embed or reuse.
+    File { entry: FileEntry, passages: Vec<Passage>, existed: bool },
     Skipped { path: PathBuf, reason: SkipReason },
     Warning { path: PathBuf, message: String },
     ChunkFailed { path: PathBuf, source: ChunkError },
 }
 
+type KnownFiles = Arc<HashMap<Vec<u8>, (u32, FileStamp, u64)>>;
+
 /// Walks, reads and chunks on its own thread; the bounded channel keeps memory flat on big trees.
-fn spawn_reader(roots: Vec<PathBuf>, index_dir: PathBuf, chunker: Chunker, options: IndexOptions) -> Receiver<Item> {
+fn spawn_reader(
+    roots: Vec<PathBuf>,
+    base: PathBuf,
+    index_dir: PathBuf,
+    chunker: Chunker,
+    known: KnownFiles,
+    options: IndexOptions,
+) -> Receiver<Item> {
     let (send, receive) = sync_channel(64);
     std::thread::spawn(move || {
+        let reader = FileReader { base, chunker, known, max_filesize: options.max_filesize };
         for event in source::walk(&roots, &options.walk) {
             let item = match event {
                 WalkEvent::Warning { path, message } => Item::Warning { path, message },
                 WalkEvent::File(path) if canonical(&path).starts_with(&index_dir) => continue,
-                WalkEvent::File(path) => read_file(path, &chunker, options.max_filesize),
+                WalkEvent::File(path) => reader.read(path),
             };
             if send.send(item).is_err() {
                 return; // the indexer stopped
@@ -147,29 +302,43 @@ fn spawn_reader(roots: Vec<PathBuf>, index_dir: PathBuf, chunker: Chunker, optio
     receive
 }
 
-fn read_file(path: PathBuf, chunker: &Chunker, max_filesize: u64) -> Item {
-    let stamp = match std::fs::metadata(&path) {
-        Ok(meta) => meta,
-        Err(e) => return Item::Skipped { path, reason: e.into() },
-    };
-    let document = match source::load(&path, max_filesize) {
-        Ok(document) => document,
-        Err(reason) => return Item::Skipped { path, reason },
-    };
-    match chunker.split(&document) {
-        Ok(passages) => {
-            let entry = FileEntry { path: Vec::new(), size: stamp.len(), mtime_ns: mtime_ns(&stamp) };
-            Item::File { path, entry, passages }
-        }
-        Err(source) => Item::ChunkFailed { path, source },
-    }
+/// Turns a path into an [`Item`], reading it only if the previous generation does not already have it.
+struct FileReader {
+    base: PathBuf,
+    chunker: Chunker,
+    known: KnownFiles,
+    max_filesize: u64,
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
-    let Ok(modified) = meta.modified() else { return 0 };
-    match modified.duration_since(UNIX_EPOCH) {
-        Ok(after) => after.as_nanos() as i128,
-        Err(before) => -(before.duration().as_nanos() as i128),
+impl FileReader {
+    fn read(&self, path: PathBuf) -> Item {
+        let stamp = match std::fs::metadata(&path) {
+            Ok(meta) => FileStamp::of(&meta),
+            Err(e) => return Item::Skipped { path, reason: e.into() },
+        };
+        let relative = relative_bytes(&path, &self.base);
+        let known = self.known.get(&relative).copied();
+        let entry = |content_hash| FileEntry { path: relative.clone(), size: stamp.size, mtime_ns: stamp.mtime_ns, content_hash };
+        if let Some((id, known_stamp, hash)) = known.filter(|(_, s, _)| *s == stamp) {
+            debug_assert_eq!(known_stamp, stamp);
+            return Item::Unchanged { entry: entry(hash), previous: id };
+        }
+        let bytes = match source::read(&path, self.max_filesize) {
+            Ok(bytes) => bytes,
+            Err(reason) => return Item::Skipped { path, reason },
+        };
+        let hash = content_hash(&bytes);
+        if let Some((id, _, _)) = known.filter(|(_, _, h)| *h == hash) {
+            return Item::Unchanged { entry: entry(hash), previous: id }; // touched, not changed
+        }
+        let document = match source::document(&path, &bytes) {
+            Ok(document) => document,
+            Err(reason) => return Item::Skipped { path, reason },
+        };
+        match self.chunker.split(&document) {
+            Ok(passages) => Item::File { entry: entry(hash), passages, existed: known.is_some() },
+            Err(source) => Item::ChunkFailed { path, source },
+        }
     }
 }
 
@@ -181,6 +350,9 @@ fn canonical(path: &Path) -> PathBuf {
 fn relative_bytes(path: &Path, base: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     let absolute = canonical(path);
-    let relative = absolute.strip_prefix(base).unwrap_or(&absolute);
-    relative.as_os_str().as_bytes().to_vec()
+    match absolute.strip_prefix(base) {
+        Ok(relative) if relative.as_os_str().is_empty() => b".".to_vec(),
+        Ok(relative) => relative.as_os_str().as_bytes().to_vec(),
+        Err(_) => absolute.as_os_str().as_bytes().to_vec(),
+    }
 }

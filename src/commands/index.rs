@@ -2,27 +2,36 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use sqa::indexer::{self, Event, IndexOptions, Summary};
+use sqa::indexer::{self, Event, IndexError, IndexOptions, Summary};
 use sqa::output::escape;
 use sqa::source::WalkOptions;
-use sqa::store::INDEX_DIR_NAME;
+use sqa::store::{Index, INDEX_DIR_NAME};
 
 use super::{load_embedder, Outcome};
 use crate::cli::{GlobalArgs, IndexArgs};
 
 pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
-    let roots = roots(args)?;
     let index_dir = global.index.clone().unwrap_or_else(|| PathBuf::from(INDEX_DIR_NAME));
-    let mut embedder = load_embedder(global)?;
+    let roots = roots(args, &index_dir)?;
     let options = IndexOptions {
         walk: WalkOptions { follow: args.follow, hidden: args.hidden, no_ignore: args.no_ignore },
         max_filesize: args.max_filesize,
         batch_size: args.batch_size,
+        rebuild: args.rebuild,
     };
+    update(&index_dir, &roots, &options, global)
+}
+
+/// Brings `index_dir` up to date with `roots`, reporting on stderr; also serves `sqa query --refresh`.
+pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, global: &GlobalArgs) -> Result<Outcome> {
+    let cancel = interrupt_flag()?;
+    let mut embedder = load_embedder(global)?;
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
         Event::Warning { path, message } if !global.quiet => {
@@ -31,22 +40,48 @@ pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
         Event::Warning { .. } => {}
         Event::Progress { files, passages } => progress.set_message(format!("{files} files, {passages} passages")),
     };
-    let summary = indexer::index(&index_dir, &roots, &mut embedder, &options, &mut on_event)
-        .with_context(|| format!("indexing into {}", index_dir.display()))?;
+    let result = indexer::index(index_dir, roots, &mut embedder, options, &cancel, &mut on_event);
     progress.finish_and_clear();
-    if !global.quiet {
-        eprintln!("{}", summary_line(&summary, &index_dir));
+    match result {
+        Ok(summary) => {
+            if !global.quiet {
+                eprintln!("{}", summary_line(&summary, index_dir));
+            }
+            Ok(Outcome::Found)
+        }
+        Err(IndexError::Interrupted(summary)) => {
+            eprintln!(
+                "sqa: interrupted after {} files, {} passages embedded; the index at {} is unchanged",
+                summary.files,
+                summary.embedded,
+                index_dir.display()
+            );
+            Ok(Outcome::Interrupted)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("indexing into {}", index_dir.display()))),
     }
-    Ok(Outcome::Found)
 }
 
-/// The paths named on the command line and in `--files-from`; `.` when there are none.
-fn roots(args: &IndexArgs) -> Result<Vec<PathBuf>> {
+/// Set on SIGINT or SIGTERM, so a run can stop between batches and leave the index as it was.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    if let Some(flag) = FLAG.get() {
+        return Ok(flag.clone());
+    }
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = flag.clone();
+    ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed)).context("installing the signal handler")?;
+    Ok(FLAG.get_or_init(|| flag).clone())
+}
+
+/// The paths named on the command line and in `--files-from`; when there are none, those the existing
+/// index was built from, else `.`.
+fn roots(args: &IndexArgs, index_dir: &Path) -> Result<Vec<PathBuf>> {
     let mut roots = args.paths.clone();
     if let Some(list) = &args.files_from {
         roots.extend(read_path_list(list)?);
     } else if roots.is_empty() {
-        roots.push(PathBuf::from("."));
+        roots = Index::open(index_dir).map(|index| index.roots()).unwrap_or_else(|_| vec![PathBuf::from(".")]);
     }
     Ok(roots)
 }
@@ -80,16 +115,23 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-fn summary_line(summary: &Summary, index_dir: &Path) -> String {
-    let seconds = summary.elapsed.as_secs_f64();
-    let rate = summary.passages as f64 / seconds.max(1e-9);
+fn summary_line(s: &Summary, index_dir: &Path) -> String {
+    let seconds = s.elapsed.as_secs_f64();
+    let rate = s.embedded as f64 / seconds.max(1e-9);
     format!(
-        "indexed {} files, {} passages ({} word pieces) into {} in {seconds:.1} s ({rate:.1} passages/s); skipped {} files, {} warnings",
-        summary.files,
-        summary.passages,
-        summary.word_pieces,
+        "indexed {} files ({} added, {} changed, {} removed, {} unchanged), {} passages ({} embedded, {} word pieces, \
+         {rate:.1} passages/s; {} reused) into {} in {seconds:.1} s; skipped {} files, {} warnings",
+        s.files,
+        s.added,
+        s.changed,
+        s.removed,
+        s.unchanged,
+        s.passages,
+        s.embedded,
+        s.word_pieces,
+        s.reused,
         index_dir.display(),
-        summary.skipped,
-        summary.warnings
+        s.skipped,
+        s.warnings
     )
 }

@@ -14,6 +14,8 @@ use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 pub enum Outcome {
     Found,
     NothingFound,
+    /// Stopped by SIGINT or SIGTERM, nothing changed (exit 130, as shells report an interrupted command).
+    Interrupted,
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {

@@ -1,10 +1,12 @@
 //! `sqa query "question"`: against an index, or against text piped on stdin.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use sqa::chunk::Chunker;
+use sqa::indexer::IndexOptions;
 use sqa::model::Embedder;
 use sqa::output::{Format, Hit, Printer};
 use sqa::search::top_k;
@@ -35,13 +37,21 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         None => find_index(&std::env::current_dir().context("current directory")?)?,
     };
     // Open (and verify) the index before the model loads, so a missing index fails fast.
-    let index = Index::open(&dir)?;
+    let mut index = Index::open(&dir)?;
+    if args.refresh {
+        super::index::update(&dir, &index.roots(), &IndexOptions::refresh(), global)?;
+        index = Index::open(&dir)?;
+    }
+    let missing = report_staleness(&index, global.quiet);
     let mut embedder = load_embedder(global)?;
     index.check_model(embedder.info(), embedder.dims())?;
     let question = embed_question(&mut embedder, &args.question)?;
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
-    for scored in top_k(index.vectors(), &question, args.top) {
+    let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
+    let hidden = (0..index.len()).filter(|&row| in_missing_file(row)).count();
+    let ranked = top_k(index.vectors(), &question, args.top + hidden);
+    for scored in ranked.into_iter().filter(|s| !in_missing_file(s.row)).take(args.top) {
         let passage = index.passage(scored.row);
         let path = display_path(&base.join(&passage.path), &cwd);
         let hit = Hit {
@@ -79,6 +89,20 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         printer.print(&hit)?;
     }
     Ok(())
+}
+
+/// Says on stderr how many indexed files changed or disappeared (a stat each, no reading); returns the
+/// ids of the vanished ones, whose passages are not printed.
+fn report_staleness(index: &Index, quiet: bool) -> HashSet<u32> {
+    let staleness = index.staleness();
+    if !staleness.is_fresh() && !quiet {
+        eprintln!(
+            "sqa: {} indexed files changed and {} disappeared since indexing; run `sqa index` or pass --refresh",
+            staleness.changed.len(),
+            staleness.missing.len()
+        );
+    }
+    staleness.missing.into_iter().collect()
 }
 
 fn embed_question(embedder: &mut Embedder, question: &str) -> Result<Vec<f32>> {

@@ -42,6 +42,12 @@ impl SkipReason {
 
 /// Reads and decodes one file. Never opens anything but a regular file, so FIFOs and devices cannot hang the run.
 pub fn load(path: &Path, max_filesize: u64) -> Result<Document, SkipReason> {
+    let bytes = read(path, max_filesize)?;
+    document(path, &bytes)
+}
+
+/// A regular file's bytes, if it is not larger than `max_filesize`.
+pub fn read(path: &Path, max_filesize: u64) -> Result<Vec<u8>, SkipReason> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(SkipReason::NotRegular);
@@ -49,8 +55,12 @@ pub fn load(path: &Path, max_filesize: u64) -> Result<Document, SkipReason> {
     if meta.len() > max_filesize {
         return Err(SkipReason::TooLarge { limit: max_filesize });
     }
-    let bytes = std::fs::read(path)?;
-    from_bytes(path.to_path_buf(), &bytes, is_html(path))
+    Ok(std::fs::read(path)?)
+}
+
+/// Decodes a file's bytes (read with [`read`]), as HTML when its name says so.
+pub fn document(path: &Path, bytes: &[u8]) -> Result<Document, SkipReason> {
+    from_bytes(path.to_path_buf(), bytes, is_html(path))
 }
 
 /// Builds a document from raw bytes (a file's or standard input's).

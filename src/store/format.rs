@@ -6,7 +6,7 @@ use crate::model::ModelInfo;
 
 const MAGIC: &[u8; 8] = b"SQAINDEX";
 /// Bumped whenever the layout changes; older indexes are refused with a rebuild hint.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// magic, version, payload length, payload checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
@@ -17,6 +17,9 @@ pub struct Meta {
     pub dims: u32,
     /// Seconds since the Unix epoch.
     pub created: u64,
+    /// The paths the index was built from (raw bytes, relative to the index's folder or absolute), so that a
+    /// bare `sqa index` or `sqa query --refresh` can bring it up to date.
+    pub roots: Vec<Vec<u8>>,
     pub files: Vec<FileEntry>,
     pub passages: Vec<PassageEntry>,
     pub vectors_checksum: u64,
@@ -32,6 +35,8 @@ pub struct FileEntry {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub mtime_ns: i128,
+    /// xxh3 of the file's bytes: confirms a change when size or mtime differ.
+    pub content_hash: u64,
 }
 
 /// One passage: where it is, and where its text lies in texts.bin. Its vector is row `i` of vectors.f32.
@@ -44,6 +49,8 @@ pub struct PassageEntry {
     pub last_line: u32,
     pub text_offset: u64,
     pub text_len: u32,
+    /// xxh3 of the passage text: an edited file keeps the vectors of its unchanged passages.
+    pub text_hash: u64,
 }
 
 fn config() -> impl bincode::config::Config {

@@ -3,6 +3,7 @@
 //! ```text
 //! .sqa/
 //!   CURRENT          names the live generation; replaced atomically (write, fsync, rename)
+//!   LOCK             held (advisory lock) by the one writer at work
 //!   gen-000042/
 //!     meta.bin       magic, format version, checksum, then bincode: model, dims, files, passages
 //!     vectors.f32    N × dims little-endian f32, memory-mapped by readers
@@ -13,12 +14,14 @@
 
 mod format;
 mod reader;
+mod stamp;
 mod writer;
 
 use std::path::PathBuf;
 
-pub use format::{FileEntry, Meta, PassageEntry, FORMAT_VERSION};
-pub use reader::{find_index, Index, PassageView};
+pub use format::{checksum, FileEntry, Meta, PassageEntry, FORMAT_VERSION};
+pub use reader::{find_index, path_from_bytes, Index, PassageView};
+pub use stamp::{content_hash, FileStamp, Staleness};
 pub use writer::IndexWriter;
 
 /// The index directory's name, in the folder the index covers.
@@ -34,12 +37,14 @@ pub enum StoreError {
     Damaged { dir: PathBuf, reason: String },
     #[error("index at {} was built with model {built_with}, not {requested}; use that model or run `sqa index --rebuild`", dir.display())]
     WrongModel { dir: PathBuf, built_with: String, requested: String },
+    #[error("index at {} is being written by another `sqa index`; wait for it to finish", .0.display())]
+    Locked(PathBuf),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 }
 
 impl StoreError {
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
         let path = path.into();
         move |source| StoreError::Io { path, source }
     }

@@ -124,7 +124,18 @@ impl Index {
 
     /// The folder the index covers; recorded paths are relative to it.
     pub fn base(&self) -> &Path {
-        self.dir.parent().unwrap_or(Path::new("."))
+        self.dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
+    /// The paths the index was built from, as the current directory sees them.
+    pub fn roots(&self) -> Vec<PathBuf> {
+        self.meta.roots.iter().map(|root| self.base().join(path_from_bytes(root))).collect()
+    }
+
+    /// Row `i` of the vectors.
+    pub fn vector(&self, i: usize) -> &[f32] {
+        let dims = self.meta.dims as usize;
+        &self.vectors()[i * dims..][..dims]
     }
 
     pub fn passage(&self, i: usize) -> PassageView<'_> {

@@ -20,12 +20,16 @@ pub struct IndexWriter {
     texts: HashedFile,
     meta: Meta,
     committed: bool,
+    /// Held until the writer is dropped: one writer per index at a time.
+    _lock: File,
 }
 
 impl IndexWriter {
-    /// Starts a generation in `root` (created if missing) for vectors of `dims` floats from `model`.
-    pub fn create(root: &Path, model: ModelInfo, dims: usize) -> Result<Self, StoreError> {
+    /// Starts a generation in `root` (created if missing) for vectors of `dims` floats from `model`, built
+    /// from `roots`. Fails with [`StoreError::Locked`] while another writer works on the same index.
+    pub fn create(root: &Path, model: ModelInfo, dims: usize, roots: Vec<Vec<u8>>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
+        let lock = lock(root)?;
         remove_abandoned_staging(root);
         let staging = root.join(format!("tmp-{}-{}", std::process::id(), unix_nanos()));
         std::fs::create_dir(&staging).map_err(StoreError::io(&staging))?;
@@ -34,6 +38,7 @@ impl IndexWriter {
             model,
             dims: dims as u32,
             created,
+            roots,
             files: Vec::new(),
             passages: Vec::new(),
             vectors_checksum: 0,
@@ -47,6 +52,7 @@ impl IndexWriter {
             staging,
             meta,
             committed: false,
+            _lock: lock,
         };
         Ok(writer)
     }
@@ -57,21 +63,33 @@ impl IndexWriter {
         self.meta.files.len() as u32 - 1
     }
 
-    /// Appends a passage of file `file` with its vector.
+    /// Appends a newly embedded passage of file `file`.
     pub fn add_passage(&mut self, file: u32, passage: &Passage, vector: &[f32]) -> Result<(), StoreError> {
+        let span = (passage.byte_range.start as u64, passage.byte_range.end as u64, passage.first_line, passage.last_line);
+        self.push(file, span, &passage.text, vector)
+    }
+
+    /// Appends a passage carried over from the previous generation, vector and all.
+    pub fn copy_passage(&mut self, file: u32, from: &PassageEntry, text: &str, vector: &[f32]) -> Result<(), StoreError> {
+        self.push(file, (from.byte_start, from.byte_end, from.first_line, from.last_line), text, vector)
+    }
+
+    fn push(&mut self, file: u32, span: (u64, u64, u32, u32), text: &str, vector: &[f32]) -> Result<(), StoreError> {
         debug_assert_eq!(vector.len(), self.meta.dims as usize);
         let bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.vectors.write(&bytes)?;
         let text_offset = self.texts.len;
-        self.texts.write(passage.text.as_bytes())?;
+        self.texts.write(text.as_bytes())?;
+        let (byte_start, byte_end, first_line, last_line) = span;
         self.meta.passages.push(PassageEntry {
             file,
-            byte_start: passage.byte_range.start as u64,
-            byte_end: passage.byte_range.end as u64,
-            first_line: passage.first_line,
-            last_line: passage.last_line,
+            byte_start,
+            byte_end,
+            first_line,
+            last_line,
             text_offset,
-            text_len: passage.text.len() as u32,
+            text_len: text.len() as u32,
+            text_hash: format::checksum(text.as_bytes()),
         });
         Ok(())
     }
@@ -136,6 +154,18 @@ impl HashedFile {
         self.out.flush().map_err(StoreError::io(&self.path))?;
         self.out.get_ref().sync_all().map_err(StoreError::io(&self.path))?;
         Ok(self.hash.digest())
+    }
+}
+
+/// Takes the index's writer lock (an advisory lock on `LOCK`, released when the file closes, also when the
+/// process is killed).
+fn lock(root: &Path) -> Result<File, StoreError> {
+    let path = root.join("LOCK");
+    let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(StoreError::io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(root.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Io { path, source: e }),
     }
 }
 
