@@ -114,7 +114,7 @@ fn reindexing_swaps_generations_and_leaves_no_debris() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["CURRENT", "gen-000002"]);
+    assert_eq!(names, ["CURRENT", "LOCK", "gen-000002"]);
 }
 
 #[test]
