@@ -58,6 +58,15 @@ pub enum Command {
     Index(IndexArgs),
     /// Ask a question; print the best-matching passages
     Query(QueryArgs),
+    /// Where the index is, what it holds, and how much of it is out of date
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One JSON object: index, generation, model, dims, files, passages, bytes, built, changed, missing, roots
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -105,8 +114,24 @@ pub struct QueryArgs {
     pub top: usize,
 
     /// One JSON object per line: path, start_line, end_line, score, text
-    #[arg(long)]
+    #[arg(long, conflicts_with = "files_with_matches")]
     pub json: bool,
+
+    /// Print only the paths of matching files, each once, best first
+    #[arg(long, short = 'l')]
+    pub files_with_matches: bool,
+
+    /// Only passages scoring at least this (cosine, -1 to 1)
+    #[arg(long, value_name = "SCORE", env = "SQA_MIN_SCORE")]
+    pub min_score: Option<f32>,
+
+    /// Show each passage whole (by default its first lines)
+    #[arg(long)]
+    pub full: bool,
+
+    /// Show N lines of the file before and after each passage, numbered (`12-` context, `13:` passage)
+    #[arg(long, short = 'C', value_name = "N", default_value_t = 0)]
+    pub context: usize,
 
     /// Bring the index up to date (re-embed changed files, drop deleted ones) before searching
     #[arg(long)]
@@ -139,6 +164,47 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// completions/ and man/ are generated from this definition; this fails when they are stale.
+    /// `scripts/generate-docs` (SQA_UPDATE_GENERATED=1) rewrites them.
+    #[test]
+    fn generated_completions_and_man_pages_are_current() {
+        use clap_complete::Shell;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut expected: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+        for (shell, name) in [
+            (Shell::Bash, "sqa.bash"),
+            (Shell::Zsh, "_sqa"),
+            (Shell::Fish, "sqa.fish"),
+            (Shell::Elvish, "sqa.elv"),
+            (Shell::PowerShell, "_sqa.ps1"),
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sqa", &mut out);
+            expected.push((root.join("completions").join(name), out));
+        }
+        let mut command = Cli::command();
+        command.build(); // propagates the global options into each subcommand's page
+        let mut pages = vec![("sqa.1".to_owned(), command.clone())];
+        for sub in command.get_subcommands() {
+            let name: &'static str = Box::leak(format!("sqa-{}", sub.get_name()).into_boxed_str());
+            pages.push((format!("{name}.1"), sub.clone().name(name)));
+        }
+        for (name, page) in pages {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(page).render(&mut out).unwrap();
+            expected.push((root.join("man").join(name), out));
+        }
+        let update = std::env::var_os("SQA_UPDATE_GENERATED").is_some();
+        for (path, content) in expected {
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &content).unwrap();
+            }
+            let current = std::fs::read(&path).unwrap_or_default();
+            assert!(current == content, "{} is stale: run scripts/generate-docs", path.display());
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod index;
 mod query;
+mod status;
 
 use std::io::IsTerminal;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Index(args) => index::run(&args, &cli.global),
         Command::Query(args) => query::run(&args, &cli.global),
+        Command::Status(args) => status::run(&args, &cli.global),
     }
 }
 

@@ -1,17 +1,16 @@
 //! `sqa query "question"`: against an index, or against text piped on stdin.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-use anyhow::{Context, Result};
-use sqa::chunk::Chunker;
+use anyhow::{Context as _, Result};
+use sqa::chunk::{Chunker, Passage};
 use sqa::indexer::IndexOptions;
-use sqa::model::Embedder;
 use sqa::output::{Format, Hit, Printer};
-use sqa::search::top_k;
-use sqa::source;
-use sqa::store::{find_index, Index};
+use sqa::search::{top_k, Scored};
+use sqa::source::{self, Document};
+use sqa::store::{find_index, FileStamp, Index};
 
 use super::{load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
@@ -20,7 +19,12 @@ use crate::cli::{GlobalArgs, QueryArgs};
 const STDIN_BATCH: usize = 32;
 
 pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
-    let format = if args.json { Format::Json } else { Format::Human { color: use_color(global.color) } };
+    let color = use_color(global.color);
+    let format = match (args.json, args.files_with_matches) {
+        (true, _) => Format::Json,
+        (false, true) => Format::Files { color },
+        (false, false) => Format::Human { color, full: args.full },
+    };
     let mut printer = Printer::new(std::io::stdout().lock(), format);
     if global.index.is_none() && stdin_is_input() {
         query_stdin(args, global, &mut printer)?;
@@ -31,7 +35,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
     Ok(if printer.printed() > 0 { Outcome::Found } else { Outcome::NothingFound })
 }
 
-fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl std::io::Write>) -> Result<()> {
+fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let dir = match &global.index {
         Some(dir) => dir.clone(),
         None => find_index(&std::env::current_dir().context("current directory")?)?,
@@ -45,50 +49,78 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let missing = report_staleness(&index, global.quiet);
     let mut embedder = load_embedder(global)?;
     index.check_model(embedder.info(), embedder.dims())?;
-    let question = embed_question(&mut embedder, &args.question)?;
+    let question = embedder.embed(&[&args.question])?;
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
     let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
-    let hidden = (0..index.len()).filter(|&row| in_missing_file(row)).count();
-    let ranked = top_k(index.vectors(), &question, args.top + hidden);
-    for scored in ranked.into_iter().filter(|s| !in_missing_file(s.row)).take(args.top) {
+    let hidden = if missing.is_empty() { 0 } else { (0..index.len()).filter(|&row| in_missing_file(row)).count() };
+    let wanted = if args.files_with_matches { index.len() } else { args.top + hidden };
+    let ranked = top_k(index.vectors(), &question, wanted).into_iter().filter(|s| !in_missing_file(s.row));
+    for scored in Selection::new(args).select(ranked, |row| index.passage(row).file) {
         let passage = index.passage(scored.row);
-        let path = display_path(&base.join(&passage.path), &cwd);
-        let hit = Hit {
-            path: &path,
-            start_line: passage.first_line,
-            end_line: passage.last_line,
-            score: scored.score,
-            text: passage.text,
-        };
-        printer.print(&hit)?;
+        let file = base.join(&passage.path);
+        let document = (args.context > 0).then(|| unchanged_document(&index, passage.file, &file)).flatten();
+        let path = display_path(&file, &cwd);
+        let context = document.as_ref().map(|doc| doc.lines_around(passage.byte_range.clone(), args.context).into());
+        let (start_line, end_line, text) = (passage.first_line, passage.last_line, passage.text);
+        printer.print(&Hit { path: &path, start_line, end_line, score: scored.score, text, context })?;
     }
     Ok(())
 }
 
 /// Searches the text piped on stdin: chunk, embed, rank, print; nothing is written.
-fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl std::io::Write>) -> Result<()> {
+fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
     let mut embedder = load_embedder(global)?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
-    let passages = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
+    let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
     let vectors = embedder.embed_all(&texts, STDIN_BATCH)?;
-    let question = embed_question(&mut embedder, &args.question)?;
-    for scored in top_k(&vectors, &question, args.top) {
+    let question = embedder.embed(&[&args.question])?;
+    let ranked = top_k(&vectors, &question, passages.len());
+    for scored in Selection::new(args).select(ranked.into_iter(), |_| 0) {
         let passage = &passages[scored.row];
-        let hit = Hit {
-            path: "<stdin>",
-            start_line: passage.first_line,
-            end_line: passage.last_line,
-            score: scored.score,
-            text: &passage.text,
-        };
-        printer.print(&hit)?;
+        let context = (args.context > 0).then(|| document.lines_around(passage.byte_range.clone(), args.context).into());
+        let (start_line, end_line, text) = (passage.first_line, passage.last_line, passage.text.as_str());
+        printer.print(&Hit { path: "<stdin>", start_line, end_line, score: scored.score, text, context })?;
     }
     Ok(())
+}
+
+/// Which ranked passages are printed: those scoring at least `--min-score`, one per file with `-l`,
+/// at most `-k`.
+struct Selection {
+    top: usize,
+    min_score: f32,
+    one_per_file: bool,
+}
+
+impl Selection {
+    fn new(args: &QueryArgs) -> Self {
+        Selection { top: args.top, min_score: args.min_score.unwrap_or(f32::NEG_INFINITY), one_per_file: args.files_with_matches }
+    }
+
+    /// Filters `ranked` (best first); `file_of` names a row's file.
+    fn select(self, ranked: impl Iterator<Item = Scored>, file_of: impl Fn(usize) -> u32) -> Vec<Scored> {
+        let mut files = HashSet::new();
+        ranked
+            .take_while(|s| s.score >= self.min_score)
+            .filter(|s| !self.one_per_file || files.insert(file_of(s.row)))
+            .take(self.top)
+            .collect()
+    }
+}
+
+/// The file's current document, if it is still what was indexed (context from a changed file would lie).
+fn unchanged_document(index: &Index, file: u32, path: &Path) -> Option<Document> {
+    let entry = &index.meta.files[file as usize];
+    let meta = std::fs::metadata(path).ok()?;
+    if FileStamp::of(&meta) != FileStamp::of_entry(entry) {
+        return None;
+    }
+    source::load(path, u64::MAX).ok()
 }
 
 /// Says on stderr how many indexed files changed or disappeared (a stat each, no reading); returns the
@@ -103,10 +135,6 @@ fn report_staleness(index: &Index, quiet: bool) -> HashSet<u32> {
         );
     }
     staleness.missing.into_iter().collect()
-}
-
-fn embed_question(embedder: &mut Embedder, question: &str) -> Result<Vec<f32>> {
-    Ok(embedder.embed(&[question])?)
 }
 
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {

@@ -27,7 +27,16 @@ impl LineMap {
 
     /// The 1-based source line of the byte at `offset` in the text.
     pub fn line_at(&self, offset: usize) -> u32 {
-        let index = self.starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        self.source_line(self.index_at(offset))
+    }
+
+    /// The index (0-based) of the text line holding the byte at `offset`.
+    pub fn index_at(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// The source line of text line `index`.
+    pub fn source_line(&self, index: usize) -> u32 {
         match &self.source_lines {
             Some(lines) => lines.get(index).copied().unwrap_or(1),
             None => index as u32 + 1,

@@ -20,6 +20,40 @@ pub struct Document {
     pub lines: LineMap,
 }
 
+/// A line of a document, numbered as in its source file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NumberedLine<'a> {
+    pub line: u32,
+    pub text: &'a str,
+}
+
+/// The lines of a passage and up to `n` lines on either side of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinesAround<'a> {
+    pub before: Vec<NumberedLine<'a>>,
+    pub passage: Vec<NumberedLine<'a>>,
+    pub after: Vec<NumberedLine<'a>>,
+}
+
+impl Document {
+    /// The text lines covering `range` (a passage's byte range) and `n` lines of context before and after.
+    pub fn lines_around(&self, range: std::ops::Range<usize>, n: usize) -> LinesAround<'_> {
+        let starts = self.lines.starts();
+        let line = |i: usize| {
+            let end = starts.get(i + 1).map_or(self.text.len(), |&next| next - 1);
+            NumberedLine { line: self.lines.source_line(i), text: &self.text[starts[i]..end.max(starts[i])] }
+        };
+        let first = self.lines.index_at(range.start);
+        let last = self.lines.index_at(range.end.saturating_sub(1)).max(first);
+        let after_end = (last + 1 + n).min(starts.len());
+        LinesAround {
+            before: (first.saturating_sub(n)..first).map(line).collect(),
+            passage: (first..=last).map(line).collect(),
+            after: (last + 1..after_end).map(line).collect(),
+        }
+    }
+}
+
 /// Why a file yielded no document.
 #[derive(Debug, thiserror::Error)]
 pub enum SkipReason {
@@ -78,4 +112,20 @@ pub fn from_bytes(path: PathBuf, bytes: &[u8], html: bool) -> Result<Document, S
 fn is_html(path: &Path) -> bool {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm") || ext.eq_ignore_ascii_case("xhtml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_around_a_passage() {
+        let doc = from_bytes(PathBuf::from("x"), b"one\ntwo\nthree\nfour\nfive\n", false).unwrap();
+        let start = doc.text.find("three").unwrap();
+        let around = doc.lines_around(start..start + 5, 1);
+        let numbers = |lines: &[NumberedLine]| lines.iter().map(|l| (l.line, l.text.to_owned())).collect::<Vec<_>>();
+        assert_eq!(numbers(&around.before), [(2, "two".to_owned())]);
+        assert_eq!(numbers(&around.passage), [(3, "three".to_owned())]);
+        assert_eq!(numbers(&around.after), [(4, "four".to_owned())]);
+    }
 }

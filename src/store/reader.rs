@@ -15,6 +15,8 @@ compile_error!("the index stores little-endian f32 vectors and is read in place"
 pub struct Index {
     /// The `.sqa` directory.
     pub dir: PathBuf,
+    /// The live generation's directory name, e.g. `gen-000042`.
+    pub generation: String,
     pub meta: Meta,
     vectors: Option<Mmap>,
     texts: Option<Mmap>,
@@ -26,7 +28,11 @@ pub struct PassageView<'a> {
     pub path: PathBuf,
     pub first_line: u32,
     pub last_line: u32,
+    /// Byte range in the file's decoded text.
+    pub byte_range: std::ops::Range<usize>,
     pub text: &'a str,
+    /// The file's id, its index in `meta.files`.
+    pub file: u32,
 }
 
 /// The nearest `.sqa` directory holding an index, from `start` upward.
@@ -62,7 +68,7 @@ impl Index {
         let meta = format::decode(&meta_bytes).map_err(&damaged)?;
         let vectors = map(&generation.join("vectors.f32")).map_err(&damaged)?;
         let texts = map(&generation.join("texts.bin")).map_err(&damaged)?;
-        let index = Index { dir: dir.to_path_buf(), meta, vectors, texts };
+        let index = Index { dir: dir.to_path_buf(), generation: name.to_owned(), meta, vectors, texts };
         index.verify().map_err(damaged)?;
         Ok(index)
     }
@@ -127,6 +133,12 @@ impl Index {
         self.dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
     }
 
+    /// Bytes on disk of the live generation.
+    pub fn size_on_disk(&self) -> u64 {
+        let files = std::fs::read_dir(self.dir.join(&self.generation)).into_iter().flatten().flatten();
+        files.filter_map(|entry| entry.metadata().ok()).map(|meta| meta.len()).sum()
+    }
+
     /// The paths the index was built from, as the current directory sees them.
     pub fn roots(&self) -> Vec<PathBuf> {
         self.meta.roots.iter().map(|root| self.base().join(path_from_bytes(root))).collect()
@@ -145,6 +157,8 @@ impl Index {
             path: path_from_bytes(&self.meta.files[entry.file as usize].path),
             first_line: entry.first_line,
             last_line: entry.last_line,
+            byte_range: entry.byte_start as usize..entry.byte_end as usize,
+            file: entry.file,
             // Checked as UTF-8 in verify().
             text: std::str::from_utf8(text).unwrap_or_default(),
         }

@@ -1,0 +1,109 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[sqa] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'sqa'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'sqa'= {
+            cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
+            cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
+            cand --index 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]'
+            cand -j 'Threads for the model [default: all cores]'
+            cand --threads 'Threads for the model [default: all cores]'
+            cand --color 'When to colour output'
+            cand -q 'No warnings, progress or summary on stderr (errors still go there)'
+            cand --quiet 'No warnings, progress or summary on stderr (errors still go there)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand index 'Index files and folders (honours .gitignore, skips hidden and binary files)'
+            cand query 'Ask a question; print the best-matching passages'
+            cand status 'Where the index is, what it holds, and how much of it is out of date'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sqa;index'= {
+            cand --files-from 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin'
+            cand --max-filesize 'Skip files larger than this (bytes, or with K, M, G suffix)'
+            cand --batch-size 'Passages per model call'
+            cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
+            cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
+            cand --index 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]'
+            cand -j 'Threads for the model [default: all cores]'
+            cand --threads 'Threads for the model [default: all cores]'
+            cand --color 'When to colour output'
+            cand --rebuild 'Embed everything again instead of reusing unchanged files and passages'
+            cand --hidden 'Also index hidden files and folders'
+            cand --no-ignore 'Do not honour .gitignore and .ignore files'
+            cand -L 'Follow symbolic links'
+            cand --follow 'Follow symbolic links'
+            cand -q 'No warnings, progress or summary on stderr (errors still go there)'
+            cand --quiet 'No warnings, progress or summary on stderr (errors still go there)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sqa;query'= {
+            cand -k 'How many passages to print'
+            cand --top 'How many passages to print'
+            cand --min-score 'Only passages scoring at least this (cosine, -1 to 1)'
+            cand -C 'Show N lines of the file before and after each passage, numbered (`12-` context, `13:` passage)'
+            cand --context 'Show N lines of the file before and after each passage, numbered (`12-` context, `13:` passage)'
+            cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
+            cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
+            cand --index 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]'
+            cand -j 'Threads for the model [default: all cores]'
+            cand --threads 'Threads for the model [default: all cores]'
+            cand --color 'When to colour output'
+            cand --json 'One JSON object per line: path, start_line, end_line, score, text'
+            cand -l 'Print only the paths of matching files, each once, best first'
+            cand --files-with-matches 'Print only the paths of matching files, each once, best first'
+            cand --full 'Show each passage whole (by default its first lines)'
+            cand --refresh 'Bring the index up to date (re-embed changed files, drop deleted ones) before searching'
+            cand -q 'No warnings, progress or summary on stderr (errors still go there)'
+            cand --quiet 'No warnings, progress or summary on stderr (errors still go there)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sqa;status'= {
+            cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
+            cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
+            cand --index 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]'
+            cand -j 'Threads for the model [default: all cores]'
+            cand --threads 'Threads for the model [default: all cores]'
+            cand --color 'When to colour output'
+            cand --json 'One JSON object: index, generation, model, dims, files, passages, bytes, built, changed, missing, roots'
+            cand -q 'No warnings, progress or summary on stderr (errors still go there)'
+            cand --quiet 'No warnings, progress or summary on stderr (errors still go there)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'sqa;help'= {
+            cand index 'Index files and folders (honours .gitignore, skips hidden and binary files)'
+            cand query 'Ask a question; print the best-matching passages'
+            cand status 'Where the index is, what it holds, and how much of it is out of date'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sqa;help;index'= {
+        }
+        &'sqa;help;query'= {
+        }
+        &'sqa;help;status'= {
+        }
+        &'sqa;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
