@@ -47,7 +47,7 @@ _sqa() {
 
     case "${cmd}" in
         sqa)
-            opts="-j -q -h -V --model --ort-lib --index --threads --color --quiet --help --version index query status help"
+            opts="-j -q -h -V --model --ort-lib --index --threads --offline --color --quiet --help --version index query status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,7 +155,7 @@ _sqa() {
             return 0
             ;;
         sqa__subcmd__index)
-            opts="-L -j -q -h --rebuild --files-from --hidden --no-ignore --follow --max-filesize --batch-size --model --ort-lib --index --threads --color --quiet --help"
+            opts="-L -j -q -h --rebuild --files-from --hidden --no-ignore --follow --max-filesize --batch-size --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,7 +205,7 @@ _sqa() {
             return 0
             ;;
         sqa__subcmd__query)
-            opts="-k -l -C -j -q -h --top --json --files-with-matches --min-score --full --context --refresh --model --ort-lib --index --threads --color --quiet --help"
+            opts="-k -l -C -j -q -h --top --json --files-with-matches --min-score --full --context --refresh --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +263,7 @@ _sqa() {
             return 0
             ;;
         sqa__subcmd__status)
-            opts="-j -q -h --json --model --ort-lib --index --threads --color --quiet --help"
+            opts="-j -q -h --json --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sqa_global_optspecs
-    string join \n model= ort-lib= index= j/threads= color= q/quiet h/help V/version
+    string join \n model= ort-lib= index= j/threads= offline color= q/quiet h/help V/version
 end
 
 function __fish_sqa_needs_command
@@ -31,6 +31,7 @@ complete -c sqa -n "__fish_sqa_needs_command" -s j -l threads -d 'Threads for th
 complete -c sqa -n "__fish_sqa_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
+complete -c sqa -n "__fish_sqa_needs_command" -l offline -d 'Never use the network: with no model, name the directory to fill instead of downloading the default'
 complete -c sqa -n "__fish_sqa_needs_command" -s q -l quiet -d 'No warnings, progress or summary on stderr (errors still go there)'
 complete -c sqa -n "__fish_sqa_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sqa -n "__fish_sqa_needs_command" -s V -l version -d 'Print version'
@@ -52,6 +53,7 @@ complete -c sqa -n "__fish_sqa_using_subcommand index" -l rebuild -d 'Embed ever
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l hidden -d 'Also index hidden files and folders'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l no-ignore -d 'Do not honour .gitignore and .ignore files'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -s L -l follow -d 'Follow symbolic links'
+complete -c sqa -n "__fish_sqa_using_subcommand index" -l offline -d 'Never use the network: with no model, name the directory to fill instead of downloading the default'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -s q -l quiet -d 'No warnings, progress or summary on stderr (errors still go there)'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -s k -l top -d 'How many passages to print' -r
@@ -68,6 +70,7 @@ complete -c sqa -n "__fish_sqa_using_subcommand query" -l json -d 'One JSON obje
 complete -c sqa -n "__fish_sqa_using_subcommand query" -s l -l files-with-matches -d 'Print only the paths of matching files, each once, best first'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -l full -d 'Show each passage whole (by default its first lines)'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -l refresh -d 'Bring the index up to date (re-embed changed files, drop deleted ones) before searching'
+complete -c sqa -n "__fish_sqa_using_subcommand query" -l offline -d 'Never use the network: with no model, name the directory to fill instead of downloading the default'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -s q -l quiet -d 'No warnings, progress or summary on stderr (errors still go there)'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sqa -n "__fish_sqa_using_subcommand status" -l model -d 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]' -r -F
@@ -78,6 +81,7 @@ complete -c sqa -n "__fish_sqa_using_subcommand status" -l color -d 'When to col
 always\t''
 never\t''"
 complete -c sqa -n "__fish_sqa_using_subcommand status" -l json -d 'One JSON object: index, generation, model, dims, files, passages, bytes, built, changed, missing, roots'
+complete -c sqa -n "__fish_sqa_using_subcommand status" -l offline -d 'Never use the network: with no model, name the directory to fill instead of downloading the default'
 complete -c sqa -n "__fish_sqa_using_subcommand status" -s q -l quiet -d 'No warnings, progress or summary on stderr (errors still go there)'
 complete -c sqa -n "__fish_sqa_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sqa -n "__fish_sqa_using_subcommand help; and not __fish_seen_subcommand_from index query status help" -f -a "index" -d 'Index files and folders (honours .gitignore, skips hidden and binary files)'

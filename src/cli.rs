@@ -14,7 +14,11 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
-const EXIT_STATUS: &str = "Exit status: 0 results found / index written, 1 no results, 2 error, 130 interrupted.";
+const EXIT_STATUS: &str = "\
+Without --model or SQA_MODEL, the default model multi-qa-MiniLM-L6-cos-v1 is downloaded on first use from
+the Hugging Face hub (HF_ENDPOINT names a mirror) into $XDG_CACHE_HOME/sqa/models, unless --offline.
+
+Exit status: 0 results found / index written, 1 no results, 2 error, 130 interrupted.";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -34,6 +38,10 @@ pub struct GlobalArgs {
     /// Threads for the model [default: all cores]
     #[arg(long, short = 'j', global = true, env = "SQA_THREADS", value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Never use the network: with no model, name the directory to fill instead of downloading the default
+    #[arg(long, global = true, env = "SQA_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
 
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]

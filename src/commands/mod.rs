@@ -1,5 +1,6 @@
 //! The subcommands, each turning parsed arguments into library calls and printed results.
 
+mod download;
 mod index;
 mod query;
 mod status;
@@ -7,7 +8,7 @@ mod status;
 use std::io::IsTerminal;
 
 use anyhow::Result;
-use sqa::model::{Embedder, ModelFiles};
+use sqa::model::{Embedder, ModelError, ModelFiles};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 
@@ -27,9 +28,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
-/// Loads the model named by the global options.
+/// Loads the model named by the global options; the default one is downloaded on first use.
 fn load_embedder(global: &GlobalArgs) -> Result<Embedder> {
-    let files = ModelFiles::locate(global.model.as_deref())?;
+    let files = match ModelFiles::locate(global.model.as_deref()) {
+        // Missing or half-downloaded (a previous download was interrupted).
+        Err(ModelError::NoModel { dir } | ModelError::MissingFile { dir, .. }) if global.model.is_none() => {
+            download::fetch_default_model(&dir, global)?;
+            ModelFiles::locate(None)?
+        }
+        located => located?,
+    };
     Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads(global))?)
 }
 

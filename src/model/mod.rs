@@ -1,5 +1,6 @@
 //! Passages → vectors: finding ONNX Runtime and the model, running it, pooling and normalising.
 
+pub mod download;
 mod embedder;
 mod files;
 mod runtime;
