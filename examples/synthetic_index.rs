@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use sqa::chunk::Passage;
 use sqa::model::ModelFiles;
-use sqa::store::{FileEntry, IndexWriter, INDEX_DIR_NAME};
+use sqa::store::{FileEntry, FileStamp, IndexWriter, INDEX_DIR_NAME};
 
 /// Passages per synthetic file.
 const PER_FILE: usize = 1000;
@@ -27,8 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut file = 0;
     for i in 0..count {
         if i % PER_FILE == 0 {
-            let path = format!("synthetic/{:05}.txt", i / PER_FILE).into_bytes();
-            file = writer.add_file(FileEntry { path, size: 0, mtime_ns: 0, content_hash: 0 });
+            file = writer.add_file(synthetic_file(dir, i / PER_FILE)?);
         }
         let text = format!("synthetic passage {i} about topic {}", i % 97);
         let passage = Passage { byte_range: 0..text.len(), first_line: 1, last_line: 1, word_pieces: 8, text };
@@ -36,6 +35,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     writer.commit()?;
     Ok(())
+}
+
+/// A real (small) file per thousand passages, so the index is not stale and its hits are printed.
+fn synthetic_file(dir: &str, n: usize) -> std::io::Result<FileEntry> {
+    let relative = format!("synthetic/{n:05}.txt");
+    let path = PathBuf::from(dir).join(&relative);
+    std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+    std::fs::write(&path, format!("synthetic file {n}\n"))?;
+    let stamp = FileStamp::of(&std::fs::metadata(&path)?);
+    Ok(FileEntry { path: relative.into_bytes(), size: stamp.size, mtime_ns: stamp.mtime_ns, content_hash: 0 })
 }
 
 /// A random direction: Gaussian coordinates (Box-Muller over a xorshift generator), normalised.
