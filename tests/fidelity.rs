@@ -68,6 +68,7 @@ fn london_example_ranks_the_population_sentence_first() {
         ["How many people live in London?", "Around 9 Million people live in London", "London is known for its financial district"];
     let v = embedder.embed(&texts).unwrap();
     let (population, finance) = (dot(&v[..384], &v[384..768]), dot(&v[..384], &v[768..]));
+    eprintln!("London: population {population:.4}, finance {finance:.4} (sentence-transformers: 0.8824, 0.4583)");
     // sentence-transformers gives 0.882 and 0.458 on these weights.
     assert!((population - 0.882).abs() < 0.02, "population score {population}");
     assert!((finance - 0.458).abs() < 0.02, "finance score {finance}");
