@@ -148,17 +148,14 @@ fn spawn_reader(roots: Vec<PathBuf>, index_dir: PathBuf, chunker: Chunker, optio
 }
 
 fn read_file(path: PathBuf, chunker: &Chunker, max_filesize: u64) -> Item {
-    let stamp = match std::fs::metadata(&path) {
-        Ok(meta) => meta,
-        Err(e) => return Item::Skipped { path, reason: e.into() },
-    };
-    let document = match source::load(&path, max_filesize) {
-        Ok(document) => document,
+    let loaded = match source::load(&path, max_filesize) {
+        Ok(loaded) => loaded,
         Err(reason) => return Item::Skipped { path, reason },
     };
-    match chunker.split(&document) {
+    match chunker.split(&loaded.document) {
         Ok(passages) => {
-            let entry = FileEntry { path: Vec::new(), size: stamp.len(), mtime_ns: mtime_ns(&stamp) };
+            let stamp = &loaded.metadata;
+            let entry = FileEntry { path: Vec::new(), size: stamp.len(), mtime_ns: mtime_ns(stamp) };
             Item::File { path, entry, passages }
         }
         Err(source) => Item::ChunkFailed { path, source },

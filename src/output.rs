@@ -1,12 +1,15 @@
 //! Ranked hits → what the user reads: human text (ripgrep-like, colour optional) or JSON lines.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 /// One result, ready to print.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Hit<'a> {
     /// Path as shown to the user (relative to the current directory where possible).
-    pub path: &'a str,
+    pub path: &'a Path,
     pub start_line: u32,
     pub end_line: u32,
     pub score: f32,
@@ -17,8 +20,36 @@ pub struct Hit<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human { color: bool },
-    /// One JSON object per line: path, start_line, end_line, score, text.
+    /// One JSON object per line: path, start_line, end_line, score, text; `path_bytes` too when the path
+    /// is not UTF-8.
     Json,
+}
+
+/// A hit as JSON. `path` is lossy for names that are not UTF-8; `path_bytes` then holds the exact bytes.
+#[derive(serde::Serialize)]
+struct JsonHit<'a> {
+    path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
+    start_line: u32,
+    end_line: u32,
+    score: f32,
+    text: &'a str,
+}
+
+impl<'a> JsonHit<'a> {
+    fn new(hit: &Hit<'a>) -> Self {
+        let path = hit.path.to_string_lossy();
+        let exact = matches!(path, Cow::Borrowed(_));
+        JsonHit {
+            path_bytes: (!exact).then(|| hit.path.as_os_str().as_bytes()),
+            path,
+            start_line: hit.start_line,
+            end_line: hit.end_line,
+            score: hit.score,
+            text: hit.text,
+        }
+    }
 }
 
 pub struct Printer<W: Write> {
@@ -35,7 +66,7 @@ impl<W: Write> Printer<W> {
     pub fn print(&mut self, hit: &Hit) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut self.out, hit)?;
+                serde_json::to_writer(&mut self.out, &JsonHit::new(hit))?;
                 writeln!(self.out)?;
             }
             Format::Human { color } => self.print_human(hit, color)?,
@@ -53,7 +84,7 @@ impl<W: Write> Printer<W> {
             self.out,
             "{:.3}  {path}{}{reset}:{lines}{}-{}{reset}",
             hit.score,
-            escape(hit.path),
+            escape_path(hit.path),
             hit.start_line,
             hit.end_line
         )?;
@@ -72,9 +103,9 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// Control characters shown as `\x1b`-style escapes, so text from a file cannot move the cursor,
+/// Control characters shown as `\u{1b}`-style escapes, so text from a file cannot move the cursor,
 /// recolour or retitle the terminal. Tabs stay.
-pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn escape(text: &str) -> Cow<'_, str> {
     let is_control = |c: char| c.is_control() && c != '\t';
     if !text.contains(is_control) {
         return text.into();
@@ -83,6 +114,25 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
         .map(|c| if is_control(c) { c.escape_unicode().to_string() } else { c.to_string() })
         .collect::<String>()
         .into()
+}
+
+/// A path for a terminal: control characters (tabs and newlines too) escaped as in [`escape`], bytes that
+/// are not UTF-8 as `\xFF`, so every name prints on one line and distinct names print differently.
+pub fn escape_path(path: &Path) -> Cow<'_, str> {
+    let bytes = path.as_os_str().as_bytes();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if !text.contains(char::is_control) {
+            return text.into();
+        }
+    }
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() { out.extend(c.escape_unicode()) } else { out.push(c) }
+        }
+        out.extend(chunk.invalid().iter().map(|b| format!("\\x{b:02X}")));
+    }
+    out.into()
 }
 
 #[cfg(test)]
@@ -96,12 +146,20 @@ mod tests {
     }
 
     #[test]
+    fn paths_print_on_one_line_and_exactly() {
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"a\nb\t\xff\x1b.md"));
+        assert_eq!(escape_path(path), "a\\u{a}b\\u{9}\\xFF\\u{1b}.md");
+        assert_eq!(escape_path(Path::new("plain name.md")), "plain name.md");
+    }
+
+    #[test]
     fn json_has_the_documented_fields() {
         let mut out = Vec::new();
-        let hit = Hit { path: "a.md", start_line: 3, end_line: 5, score: 0.5, text: "x" };
+        let hit = Hit { path: Path::new("a.md"), start_line: 3, end_line: 5, score: 0.5, text: "x" };
         Printer::new(&mut out, Format::Json).print(&hit).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["path"], "a.md");
+        assert!(value.get("path_bytes").is_none());
         assert_eq!(value["start_line"], 3);
         assert_eq!(value["end_line"], 5);
         assert_eq!(value["text"], "x");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqa::indexer::{self, Event, IndexOptions, Summary};
-use sqa::output::escape;
+use sqa::output::{escape, escape_path};
 use sqa::source::WalkOptions;
 use sqa::store::INDEX_DIR_NAME;
 
@@ -26,7 +26,7 @@ pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
         Event::Warning { path, message } if !global.quiet => {
-            progress.suspend(|| eprintln!("sqa: {}: {message}", escape(&path.to_string_lossy())));
+            progress.suspend(|| eprintln!("sqa: {}: {}", escape_path(path), escape(&message)));
         }
         Event::Warning { .. } => {}
         Event::Progress { files, passages } => progress.set_message(format!("{files} files, {passages} passages")),

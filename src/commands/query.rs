@@ -70,7 +70,7 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     for scored in top_k(&vectors, &question, args.top) {
         let passage = &passages[scored.row];
         let hit = Hit {
-            path: "<stdin>",
+            path: Path::new("<stdin>"),
             start_line: passage.first_line,
             end_line: passage.last_line,
             score: scored.score,
@@ -90,9 +90,8 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
 }
 
 /// `path` relative to `cwd` when that is shorter to read (`docs/a.md`, `../notes/b.md`), else as is.
-fn display_path(path: &Path, cwd: &Path) -> String {
-    let relative = relative_to(path, cwd).unwrap_or_else(|| path.to_path_buf());
-    relative.to_string_lossy().into_owned()
+fn display_path(path: &Path, cwd: &Path) -> PathBuf {
+    relative_to(path, cwd).unwrap_or_else(|| path.to_path_buf())
 }
 
 fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {

@@ -5,6 +5,7 @@ mod html;
 mod lines;
 mod walk;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use decode::{decode, NotText};
@@ -27,8 +28,8 @@ pub enum SkipReason {
     Binary,
     #[error("larger than the size limit ({limit} bytes)")]
     TooLarge { limit: u64 },
-    #[error("not a regular file")]
-    NotRegular,
+    #[error("not a regular file ({kind})")]
+    NotRegular { kind: &'static str },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -40,17 +41,60 @@ impl SkipReason {
     }
 }
 
-/// Reads and decodes one file. Never opens anything but a regular file, so FIFOs and devices cannot hang the run.
-pub fn load(path: &Path, max_filesize: u64) -> Result<Document, SkipReason> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(SkipReason::NotRegular);
-    }
-    if meta.len() > max_filesize {
+/// A file read and decoded, with the size and modification time it had when read.
+#[derive(Debug)]
+pub struct Loaded {
+    pub document: Document,
+    pub metadata: std::fs::Metadata,
+}
+
+/// Reads and decodes one file. Never opens anything but a regular file, so FIFOs and devices cannot hang
+/// the run; checks again on the open handle in case the path was replaced meanwhile, and never reads more
+/// than the size limit even if the file grows.
+pub fn load(path: &Path, max_filesize: u64) -> Result<Loaded, SkipReason> {
+    regular(&std::fs::metadata(path)?, max_filesize)?;
+    let mut file = open_nonblocking(path)?;
+    let metadata = file.metadata()?;
+    regular(&metadata, max_filesize)?;
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    (&mut file).take(max_filesize.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_filesize {
         return Err(SkipReason::TooLarge { limit: max_filesize });
     }
-    let bytes = std::fs::read(path)?;
-    from_bytes(path.to_path_buf(), &bytes, is_html(path))
+    let document = from_bytes(path.to_path_buf(), &bytes, is_html(path))?;
+    Ok(Loaded { document, metadata })
+}
+
+/// A regular file within the size limit, else why not.
+fn regular(metadata: &std::fs::Metadata, max_filesize: u64) -> Result<(), SkipReason> {
+    if !metadata.is_file() {
+        return Err(SkipReason::NotRegular { kind: file_kind(metadata.file_type()) });
+    }
+    if metadata.len() > max_filesize {
+        return Err(SkipReason::TooLarge { limit: max_filesize });
+    }
+    Ok(())
+}
+
+/// Opening a FIFO that was swapped in after the check must not block.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+}
+
+/// What a non-regular file is, in words.
+pub fn file_kind(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    match file_type {
+        t if t.is_dir() => "directory",
+        t if t.is_symlink() => "symbolic link",
+        t if t.is_fifo() => "FIFO",
+        t if t.is_socket() => "socket",
+        t if t.is_block_device() => "block device",
+        t if t.is_char_device() => "character device",
+        t if t.is_file() => "regular file",
+        _ => "unknown file type",
+    }
 }
 
 /// Builds a document from raw bytes (a file's or standard input's).
