@@ -1,0 +1,273 @@
+//! Hostile inputs, one test (or two) per row of the issue: every file is indexed or named, nothing hangs,
+//! nothing leaks into the terminal. Fixtures are made at test time in temporary folders; everything runs
+//! through the real binary and the real model, except where the library is the only deterministic way in
+//! (huge texts that would take minutes to embed, a file deleted between listing and reading).
+
+mod common;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{json_lines, run, sqa};
+use sqa::chunk::{Chunker, MAX_WORD_PIECES};
+use sqa::source::{self, SkipReason, WalkEvent, WalkOptions};
+
+/// Long enough for a 2-core machine under load; a hang is far longer.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// A temporary folder with the given files (path, bytes).
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        write(&dir.path().join(name), bytes);
+    }
+    dir
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs the command, killing it and failing the test if it outlives `DEADLINE`.
+fn run_bounded(command: &mut Command) -> (Output, String, String) {
+    use std::process::Stdio;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("sqa runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > DEADLINE {
+            child.kill().unwrap();
+            panic!("sqa hung: still running after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
+}
+
+/// `sqa index ARGS` in `dir`, into `dir/.sqa`; must exit 0. Returns stderr.
+fn index(dir: &Path, args: &[&OsStr]) -> String {
+    let (out, _, stderr) = run_bounded(sqa(dir).arg("index").args(args));
+    assert_eq!(out.status.code(), Some(0), "skipped files are warnings, not errors: {stderr}");
+    stderr
+}
+
+fn os(text: &str) -> &OsStr {
+    OsStr::new(text)
+}
+
+/// Every passage of the index in `dir` (as JSON), best first for `question`.
+fn all_hits(dir: &Path, question: &str) -> Vec<serde_json::Value> {
+    let (_, stdout, stderr) = run(sqa(dir).args(["query", "--json", "-k", "1000", question]));
+    assert!(stderr.is_empty(), "{stderr}");
+    json_lines(&stdout)
+}
+
+/// The numbers in the summary line: (files, passages, skipped, warnings).
+fn summary(stderr: &str) -> (u64, u64, u64, u64) {
+    let line = stderr.lines().find(|l| l.starts_with("indexed ")).unwrap_or_else(|| panic!("no summary: {stderr}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .filter(|w| !w.is_empty() && !w.contains('.'))
+        .map(|w| w.parse().unwrap())
+        .collect();
+    // indexed F files, P passages (W word pieces) into ... in T s (R passages/s); skipped S files, N warnings
+    let n = numbers.len();
+    (numbers[0], numbers[1], numbers[n - 2], numbers[n - 1])
+}
+
+/// The warning lines on stderr (all but the summary).
+fn warnings(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| !l.starts_with("indexed ")).collect()
+}
+
+fn hit_for<'a>(hits: &'a [serde_json::Value], path: &str) -> &'a serde_json::Value {
+    hits.iter().find(|h| h["path"] == path).unwrap_or_else(|| panic!("no passage from {path}: {hits:?}"))
+}
+
+fn lines_of(hit: &serde_json::Value) -> (u64, u64) {
+    (hit["start_line"].as_u64().unwrap(), hit["end_line"].as_u64().unwrap())
+}
+
+fn chunker() -> Chunker {
+    let tokenizer = tokenizers::Tokenizer::from_file(common::model_dir().join("tokenizer.json")).unwrap();
+    Chunker::new(tokenizer)
+}
+
+/// Splits `text` as a plain-text file; asserts every passage fits the model. Returns (passages, seconds).
+fn split_checked(chunker: &Chunker, text: &[u8]) -> (usize, f64) {
+    let started = Instant::now();
+    let document = source::from_bytes(PathBuf::from("big.txt"), text, false).unwrap();
+    let passages = chunker.split(&document).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(passages.iter().all(|p| p.word_pieces as usize <= MAX_WORD_PIECES));
+    assert!(passages.iter().all(|p| p.first_line == 1 && p.last_line == 1), "one line in, line 1 out");
+    (passages.len(), seconds)
+}
+
+// ── one 10 MB line, minified JS, a 1 MB word ─────────────────────────────────────────────────────────
+
+fn prose(bytes: usize) -> Vec<u8> {
+    let sentence = b"The quick brown fox jumps over the lazy dog while the committee reviews its budget. ";
+    sentence.iter().copied().cycle().take(bytes).collect()
+}
+
+fn minified_js(bytes: usize) -> Vec<u8> {
+    let statement = b"var a=function(b,c){return b.map(function(d){return d*c+0x1f})};if(a&&!a.b){a.b=[1,2,3]};";
+    statement.iter().copied().cycle().take(bytes).collect()
+}
+
+#[test]
+fn huge_lines_give_bounded_passages_in_linear_time() {
+    let chunker = chunker();
+    let (small, small_s) = split_checked(&chunker, &prose(1 << 20));
+    let (big, big_s) = split_checked(&chunker, &prose(10 << 20));
+    eprintln!("1 MB line: {small} passages in {small_s:.2} s; 10 MB line: {big} passages in {big_s:.2} s");
+    assert!(big >= small * 9 && big <= small * 11, "passages grow with the text: {small} → {big}");
+    assert!(big_s < small_s * 25.0 + 1.0, "time grows linearly: {small_s:.2} s → {big_s:.2} s");
+    let (js, js_s) = split_checked(&chunker, &minified_js(1 << 20));
+    eprintln!("1 MB minified JS: {js} passages in {js_s:.2} s");
+    let (word, _) = split_checked(&chunker, &vec![b'x'; 1 << 20]);
+    assert!(word >= 1, "a 1 MB word still yields passages");
+}
+
+/// Peak RSS in KiB of `sqa index --index INDEX FILES...`, measured by /usr/bin/time; `None` where it is missing.
+fn peak_rss_kib(dir: &Path, index: &str, files: &[&str]) -> Option<u64> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let report = dir.join(format!("{index}.rss"));
+    let mut command = Command::new("/usr/bin/time");
+    command.args([os("-f"), os("%M"), os("-o"), report.as_os_str(), os(env!("CARGO_BIN_EXE_sqa")), os("index")]);
+    command.args(["--index", index]).args(files);
+    command.current_dir(dir).env("SQA_MODEL", common::model_dir()).stdin(std::process::Stdio::null());
+    let (out, _, stderr) = run_bounded(&mut command);
+    assert!(out.status.success(), "{stderr}");
+    Some(std::fs::read_to_string(report).unwrap().trim().parse().unwrap())
+}
+
+#[test]
+fn a_10_mb_line_and_a_1_mb_word_index_in_bounded_memory() {
+    // Words longer than the tokenizer's 100-character limit are one [UNK] piece each, so the model's
+    // share of the work stays small and the test measures the reading and cutting.
+    let long_words = ("y".repeat(999) + " ").repeat(10 << 10).into_bytes();
+    let dir = tree(&[("line.txt", &long_words), ("word.txt", &vec![b'x'; 1 << 20]), ("small.txt", b"hello world\n")]);
+    let Some(base) = peak_rss_kib(dir.path(), "small", &["small.txt"]) else {
+        eprintln!("skipped the memory check: no /usr/bin/time");
+        return;
+    };
+    let big = peak_rss_kib(dir.path(), ".sqa", &["line.txt", "word.txt"]).unwrap();
+    eprintln!("peak RSS: {base} KiB for a 12-byte file, {big} KiB for 11 MB on two lines");
+    assert!(big < base + 110 * 1024, "memory stays within 10× the input: {base} → {big} KiB");
+    let hits = all_hits(dir.path(), "xxxx");
+    assert!(hits.iter().any(|h| h["path"] == "line.txt") && hits.iter().any(|h| h["path"] == "word.txt"));
+    assert!(hits.iter().all(|h| lines_of(h) == (1, 1)), "one line each");
+}
+
+// ── binary content ───────────────────────────────────────────────────────────────────────────────────
+
+/// A gzip stream (one stored deflate block) of `text`, made here so no binary is committed.
+fn gzip_of(text: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1];
+    let len = text.len() as u16;
+    out.extend(len.to_le_bytes());
+    out.extend((!len).to_le_bytes());
+    out.extend(text);
+    out.extend([0; 4]); // CRC-32, unchecked by the sniff
+    out.extend((text.len() as u32).to_le_bytes());
+    out
+}
+
+#[test]
+fn binary_content_with_a_text_extension_is_skipped_and_counted() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa";
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_sqa")).unwrap();
+    let dir = tree(&[
+        ("nul.txt", b"Paris is the capital of France.\0\x01\x02 and more text after the NUL"),
+        ("image.md", png),
+        ("program.rs", &elf[..64 << 10]),
+        ("notes.txt", &gzip_of(b"Paris is the capital of France, says the gzip stream.")),
+        ("real.txt", b"Paris is the capital of France.\n"),
+    ]);
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(summary(&stderr), (1, 1, 4, 0), "binary files are skipped silently but counted: {stderr}");
+    let hits = all_hits(dir.path(), "capital of France");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["path"], "real.txt");
+}
+
+// ── encodings and line ends ──────────────────────────────────────────────────────────────────────────
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let bom: &[u8] = if big_endian { b"\xFE\xFF" } else { b"\xFF\xFE" };
+    let units = text.encode_utf16().flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+    bom.iter().copied().chain(units).collect()
+}
+
+/// Each file holds its passage on lines 3 and 4 (what an editor shows), between blank lines.
+#[test]
+fn boms_utf16_and_line_ends_keep_editor_line_numbers() {
+    let body = |end: &str| format!("{end}{end}Paris is the capital of France.{end}It lies on the Seine.{end}{end}");
+    let no_final_newline = "\n\nParis is the capital of France.\nIt lies on the Seine.";
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("bom.txt", [b"\xEF\xBB\xBF".as_slice(), body("\n").as_bytes()].concat()),
+        ("utf16le.txt", utf16(&body("\r\n"), false)),
+        ("utf16be.txt", utf16(&body("\n"), true)),
+        ("crlf.txt", body("\r\n").into_bytes()),
+        ("cr.txt", body("\r").into_bytes()),
+        ("mixed.txt", b"\r\n\rParis is the capital of France.\nIt lies on the Seine.\r\n\n".to_vec()),
+        ("last.txt", no_final_newline.as_bytes().to_vec()),
+    ];
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let dir = tree(&refs);
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(summary(&stderr), (7, 7, 0, 0), "{stderr}");
+    let hits = all_hits(dir.path(), "capital of France");
+    for (name, _) in &files {
+        let hit = hit_for(&hits, name);
+        assert_eq!(lines_of(hit), (3, 4), "{name}: {hit}");
+        assert_eq!(hit["text"], "Paris is the capital of France.\nIt lies on the Seine.", "{name}");
+    }
+}
+
+#[test]
+fn invalid_truncated_and_latin1_text_is_decoded_lossily() {
+    let dir = tree(&[
+        ("latin1.txt", b"Une cr\xe8me br\xfbl\xe9e au caf\xe9.\n"),
+        ("invalid.txt", b"A na\xc3\xafve caf\xc3\xa9 with a bad byte \xc3\x28 inside.\n"),
+        ("truncated.txt", b"A na\xc3\xafve caf\xc3\xa9 cut off at the end \xe2\x82"),
+    ]);
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(summary(&stderr), (3, 3, 0, 0), "{stderr}");
+    let hits = all_hits(dir.path(), "coffee");
+    assert_eq!(hit_for(&hits, "latin1.txt")["text"], "Une crème brûlée au café.");
+    assert_eq!(hit_for(&hits, "invalid.txt")["text"], "A naïve café with a bad byte \u{FFFD}( inside.");
+    let truncated = hit_for(&hits, "truncated.txt")["text"].as_str().unwrap().to_owned();
+    assert!(truncated.starts_with("A naïve café cut off at the end"), "{truncated}");
+}
+
+#[test]
+fn empty_and_whitespace_files_give_no_passages_and_no_warning() {
+    let dir = tree(&[("empty.txt", b""), ("blank.md", b"  \n\t\r\n   \r"), ("nl.txt", b"\n\n\n")]);
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(summary(&stderr), (3, 0, 0, 0), "{stderr}");
+    assert!(warnings(&stderr).is_empty(), "{stderr}");
+}
+
+// ── size limit ───────────────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn files_above_the_size_limit_are_named_and_skipped() {
+    let (_, help, _) = run(sqa(Path::new(".")).args(["index", "--help"]));
+    assert!(help.contains("--max-filesize") && help.contains("[default: 16M]"), "documented default: {help}");
+    let big = b"Paris is the capital of France. ".repeat(64);
+    let dir = tree(&[("big.txt", &big), ("small.txt", b"Paris is the capital of France.")]);
+    let stderr = index(dir.path(), &[os("--max-filesize"), os("1K"), os(".")]);
+    assert_eq!(warnings(&stderr), ["sqa: ./big.txt: larger than the size limit (1024 bytes)"]);
+    assert_eq!(summary(&stderr), (1, 1, 1, 1), "{stderr}");
+}
