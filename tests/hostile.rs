@@ -271,3 +271,150 @@ fn files_above_the_size_limit_are_named_and_skipped() {
     assert_eq!(warnings(&stderr), ["sqa: ./big.txt: larger than the size limit (1024 bytes)"]);
     assert_eq!(summary(&stderr), (1, 1, 1, 1), "{stderr}");
 }
+
+// ── FIFOs, sockets, devices ──────────────────────────────────────────────────────────────────────────
+
+fn mkfifo(path: &Path) {
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0, "mkfifo {}", path.display());
+}
+
+/// A FIFO with no writer blocks whoever opens it for reading: a hang here is the bug.
+#[test]
+fn fifos_sockets_and_devices_are_never_read_and_are_named() {
+    let dir = tree(&[("real.txt", b"Paris is the capital of France.\n")]);
+    mkfifo(&dir.path().join("pipe.txt"));
+    mkfifo(&dir.path().join("named-pipe.md"));
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("socket.txt")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.txt")).unwrap();
+    let stderr = index(dir.path(), &[os("--follow"), os("."), os("named-pipe.md"), os("/dev/null")]);
+    let mut lines = warnings(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "sqa: ./named-pipe.md: not a regular file (FIFO)",
+            "sqa: ./pipe.txt: not a regular file (FIFO)",
+            "sqa: ./socket.txt: not a regular file (socket)",
+            "sqa: ./zero.txt: not a regular file (character device)",
+            "sqa: /dev/null: not a regular file (character device)",
+            "sqa: named-pipe.md: not a regular file (FIFO)",
+        ]
+    );
+    assert_eq!(summary(&stderr), (1, 1, 6, 6), "{stderr}");
+}
+
+#[test]
+fn quiet_silences_warnings_and_the_summary() {
+    let dir = tree(&[("real.txt", b"Paris is the capital of France.\n"), ("nul.txt", b"\0")]);
+    mkfifo(&dir.path().join("pipe.txt"));
+    let stderr = index(dir.path(), &[os("-q"), os(".")]);
+    assert_eq!(stderr, "");
+}
+
+// ── symbolic links ───────────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn symlinks_are_followed_only_with_follow_and_loops_and_dangling_links_are_named() {
+    let outside = tree(&[("elsewhere.txt", b"The Eiffel Tower is in Paris.\n")]);
+    let dir = tree(&[("real.txt", b"Paris is the capital of France.\n")]);
+    let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, dir.path().join(name)).unwrap();
+    link(outside.path(), "outside");
+    link(Path::new("real.txt"), "alias.txt");
+    link(Path::new("."), "loop");
+    link(Path::new("nowhere.txt"), "dangling.txt");
+
+    let stderr = index(dir.path(), &[os(".")]);
+    assert!(warnings(&stderr).is_empty(), "links are skipped silently by default: {stderr}");
+    assert_eq!(summary(&stderr), (1, 1, 0, 0), "{stderr}");
+
+    let stderr = index(dir.path(), &[os("--follow"), os(".")]);
+    let mut lines = warnings(&stderr);
+    lines.sort();
+    assert_eq!(lines, ["sqa: ./dangling.txt: broken symbolic link", "sqa: ./loop: symbolic link loop to ."]);
+    let hits = all_hits(dir.path(), "Paris");
+    assert!(hits.iter().any(|h| h["text"] == "The Eiffel Tower is in Paris."), "followed outside: {hits:?}");
+    assert_eq!(summary(&stderr).3, 2, "{stderr}");
+
+    let stderr = index(dir.path(), &[os("dangling.txt"), os("real.txt")]);
+    assert_eq!(warnings(&stderr), ["sqa: dangling.txt: broken symbolic link"]);
+}
+
+// ── permissions (as an unprivileged user: root reads chmod 000 files) ────────────────────────────────
+
+/// `Some(wrapper)` that runs a command as `nobody`, or `None` (with the reason printed) where impossible.
+fn unprivileged() -> Option<Vec<String>> {
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(Vec::new()); // already unprivileged
+    }
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().find(|p| Path::new(p).exists());
+    let Some(setpriv) = setpriv else {
+        eprintln!("skipped: running as root and no setpriv to drop privileges");
+        return None;
+    };
+    Some(["--reuid=65534", "--regid=65534", "--clear-groups", "--"].iter().fold(vec![setpriv.to_owned()], |mut v, a| {
+        v.push(a.to_string());
+        v
+    }))
+}
+
+/// The runtime library the tests use.
+fn runtime_library() -> PathBuf {
+    std::env::var_os("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| sqa::dirs::asset_dir().unwrap().join("lib/libonnxruntime.so"))
+}
+
+/// Links (or copies) `from` to `to`, so a user who cannot enter root's home can read it.
+fn share(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).unwrap();
+    }
+    std::fs::set_permissions(to, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn unreadable_files_and_folders_are_named_and_the_rest_is_indexed() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(wrapper) = unprivileged() else { return };
+    let dir = tree(&[
+        ("docs/readable.txt", b"Paris is the capital of France.\n"),
+        ("docs/secret.txt", b"The password is swordfish.\n"),
+        ("docs/locked/inner.txt", b"Nobody may read this folder.\n"),
+    ]);
+    let root = dir.path();
+    let mode = |path: &str, mode: u32| std::fs::set_permissions(root.join(path), PermissionsExt::from_mode(mode)).unwrap();
+    // The binary, model and runtime, where `nobody` can read them.
+    let (bin, model, ort) = (root.join("bin/sqa"), root.join("model"), root.join("lib/libonnxruntime.so"));
+    share(Path::new(env!("CARGO_BIN_EXE_sqa")), &bin);
+    for file in ["model.onnx", "tokenizer.json"] {
+        share(&common::model_dir().join(file), &model.join(file));
+    }
+    share(&runtime_library(), &ort);
+    std::fs::create_dir(root.join("out")).unwrap();
+    std::os::unix::fs::chown(root.join("out"), Some(65534), Some(65534)).unwrap();
+    for (path, m) in [(".", 0o755), ("bin", 0o755), ("model", 0o755), ("lib", 0o755), ("docs", 0o755)] {
+        mode(path, m);
+    }
+    mode("docs/secret.txt", 0o000);
+    mode("docs/locked", 0o000);
+
+    let mut command = Command::new(&wrapper.first().cloned().unwrap_or_else(|| bin.display().to_string()));
+    command.args(wrapper.iter().skip(1));
+    if !wrapper.is_empty() {
+        command.arg(&bin);
+    }
+    command.args(["index", "--index", "out/.sqa", "docs"]).current_dir(root).env_clear();
+    command.env("HOME", root).env("SQA_MODEL", &model).env("ORT_DYLIB_PATH", &ort);
+    let (out, _, stderr) = run_bounded(&mut command);
+    mode("docs/locked", 0o755); // so the temporary folder can be removed
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let mut lines = warnings(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        ["sqa: docs/locked: Permission denied (os error 13)", "sqa: docs/secret.txt: Permission denied (os error 13)"]
+    );
+    assert_eq!(summary(&stderr), (1, 1, 1, 2), "{stderr}");
+}

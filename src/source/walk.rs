@@ -87,6 +87,16 @@ fn error_message(error: &ignore::Error) -> String {
     match error {
         ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
         ignore::Error::Loop { ancestor, .. } => format!("symbolic link loop to {}", Path::new(ancestor).display()),
+        ignore::Error::Io(e) => io_message(e),
         other => other.to_string(),
+    }
+}
+
+/// The operating system's words, without the path the walker repeats ("IO error for operation on …").
+fn io_message(error: &std::io::Error) -> String {
+    use std::error::Error;
+    match error.get_ref().and_then(|inner| inner.source()) {
+        Some(cause) => cause.to_string(),
+        None => error.to_string(),
     }
 }
