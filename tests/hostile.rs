@@ -418,3 +418,204 @@ fn unreadable_files_and_folders_are_named_and_the_rest_is_indexed() {
     );
     assert_eq!(summary(&stderr), (1, 1, 1, 2), "{stderr}");
 }
+
+// ── odd file names ───────────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn odd_file_names_are_indexed_and_printed_exactly() {
+    let names: [&[u8]; 5] = [b"with space.txt", b"new\nline.txt", b"-rf.txt", b"caf\xe9.txt", b"tab\there.txt"];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, name) in names.iter().enumerate() {
+        write(&dir.path().join(OsStr::from_bytes(name)), format!("Paris is the capital of France ({i}).\n").as_bytes());
+    }
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(summary(&stderr), (5, 5, 0, 0), "{stderr}");
+    let hits = all_hits(dir.path(), "capital of France");
+    let mut exact: Vec<Vec<u8>> = hits
+        .iter()
+        .map(|h| match h.get("path_bytes") {
+            Some(bytes) => bytes.as_array().unwrap().iter().map(|b| b.as_u64().unwrap() as u8).collect(),
+            None => h["path"].as_str().unwrap().as_bytes().to_vec(),
+        })
+        .collect();
+    exact.sort();
+    let mut expected: Vec<Vec<u8>> = names.iter().map(|n| n.to_vec()).collect();
+    expected.sort();
+    assert_eq!(exact, expected, "JSON keeps names exact");
+    assert_eq!(hit_for(&hits, "caf\u{FFFD}.txt")["path_bytes"].as_array().unwrap().len(), 8);
+
+    // Human output: one header line per hit, each name readable and distinct.
+    let (_, stdout, _) = run(sqa(dir.path()).args(["query", "--color", "never", "-k", "10", "capital of France"]));
+    let headers = stdout.lines().filter(|l| !l.is_empty() && !l.starts_with("  "));
+    let mut paths: Vec<&str> = headers.map(|h| h.split_once("  ").unwrap().1.rsplit_once(':').unwrap().0).collect();
+    paths.sort();
+    assert_eq!(paths, ["-rf.txt", "caf\\xE9.txt", "new\\u{a}line.txt", "tab\\u{9}here.txt", "with space.txt"]);
+
+    // Named on the command line and in a NUL-separated list.
+    let list = names.iter().fold(Vec::new(), |mut list, name| {
+        list.extend_from_slice(name);
+        list.push(0);
+        list
+    });
+    write(&dir.path().join("list"), &list);
+    let stderr = index(dir.path(), &[os("--files-from"), os("list")]);
+    assert_eq!(summary(&stderr), (5, 5, 0, 0), "{stderr}");
+    let stderr = index(dir.path(), &[os("--"), os("-rf.txt"), OsStr::from_bytes(b"caf\xe9.txt")]);
+    assert_eq!(summary(&stderr), (2, 2, 0, 0), "{stderr}");
+}
+
+// ── escape sequences ─────────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn control_characters_in_names_and_text_are_escaped_for_the_terminal() {
+    let evil_name = "evil\x1b]0;owned\x07\x1b[2J.txt";
+    let evil_text = "\x1b[2J\x1b[Hclear the screen, \x1b[31mturn red\x1b[0m, \x1b]0;retitle\x07, \u{9b}2J C1, bell\x07, back\x08space\n";
+    let dir = tree(&[(evil_name, evil_text.as_bytes())]);
+    mkfifo(&dir.path().join("pipe\x1b[31m.txt"));
+    let stderr = index(dir.path(), &[os(".")]);
+    assert_eq!(warnings(&stderr), ["sqa: ./pipe\\u{1b}[31m.txt: not a regular file (FIFO)"]);
+
+    let (out, stdout, _) = run(sqa(dir.path()).args(["query", "--color", "never", "clear the screen"]));
+    assert!(out.status.success());
+    for raw in ["\x1b", "\x07", "\x08", "\u{9b}", "\r"] {
+        assert!(!stdout.contains(raw) && !stderr.contains(raw), "{raw:?} reached the terminal: {stdout:?}");
+    }
+    let header = stdout.lines().next().unwrap();
+    assert!(header.ends_with("  evil\\u{1b}]0;owned\\u{7}\\u{1b}[2J.txt:1-1"), "{header}");
+    assert!(stdout.contains("\\u{1b}[31mturn red\\u{1b}[0m"), "{stdout}");
+
+    // JSON keeps the text exact (serde escapes control characters as JSON requires).
+    let hits = all_hits(dir.path(), "clear the screen");
+    assert_eq!(hits[0]["path"], evil_name);
+    assert!(hits[0]["text"].as_str().unwrap().contains("\x1b[31mturn red"));
+}
+
+// ── files deleted or changed during the walk ─────────────────────────────────────────────────────────
+
+/// Deterministic: the walk has listed the folder, then files vanish, grow or turn into FIFOs before they
+/// are read. Each is a warning naming the path; nothing hangs or panics.
+#[test]
+fn files_changed_between_listing_and_reading_are_warnings() {
+    let dir = tree(&[
+        ("a.txt", b"first"),
+        ("b-deleted.txt", b"gone soon"),
+        ("c-fifo.txt", b"a FIFO soon"),
+        ("d-grows.txt", b"small for now"),
+        ("e-subdir/f.txt", b"gone soon too"),
+    ]);
+    let root = dir.path();
+    let mut walk = source::walk(&[root.to_path_buf()], &WalkOptions::default());
+    let Some(WalkEvent::File(first)) = walk.next() else { panic!("a.txt first") };
+    assert_eq!(first, root.join("a.txt"));
+    std::fs::remove_file(root.join("b-deleted.txt")).unwrap();
+    std::fs::remove_file(root.join("c-fifo.txt")).unwrap();
+    mkfifo(&root.join("c-fifo.txt"));
+    std::fs::write(root.join("d-grows.txt"), vec![b'x'; 4096]).unwrap();
+    std::fs::remove_dir_all(root.join("e-subdir")).unwrap();
+
+    let mut outcomes = Vec::new();
+    for event in walk {
+        match event {
+            WalkEvent::File(path) => match source::load(&path, 1024) {
+                Ok(_) => outcomes.push(format!("{}: ok", path.display())),
+                Err(reason) => {
+                    assert!(reason.is_warning());
+                    outcomes.push(format!("{}: {}", path.strip_prefix(root).unwrap().display(), kind(&reason)));
+                }
+            },
+            WalkEvent::Warning { path, message } => {
+                outcomes.push(format!("{}: {message}", path.strip_prefix(root).unwrap().display()))
+            }
+        }
+    }
+    assert_eq!(
+        outcomes,
+        [
+            "b-deleted.txt: io NotFound",
+            "c-fifo.txt: not regular",
+            "d-grows.txt: too large",
+            "e-subdir: No such file or directory (os error 2)"
+        ]
+    );
+}
+
+fn kind(reason: &SkipReason) -> String {
+    match reason {
+        SkipReason::Io(e) => format!("io {:?}", e.kind()),
+        SkipReason::NotRegular { .. } => "not regular".into(),
+        SkipReason::TooLarge { .. } => "too large".into(),
+        SkipReason::Binary => "binary".into(),
+    }
+}
+
+/// The same through the binary, racing a thread that deletes and recreates files and folders: whatever
+/// the timing, the run ends with exit 0 and every line on stderr is a warning naming a path, or the summary.
+#[test]
+fn churn_during_indexing_never_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many");
+    for i in 0..3000 {
+        write(&many.join(format!("d{}/f{i:04}.txt", i % 30)), b" \n");
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (many, stop) = (many.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for round in 0.. {
+                for i in (0..3000).rev() {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let path = many.join(format!("d{}/f{i:04}.txt", i % 30));
+                    if (i + round) % 2 == 0 {
+                        let _ = std::fs::remove_file(&path);
+                    } else {
+                        let _ = std::fs::create_dir_all(path.parent().unwrap());
+                        let _ = std::fs::write(&path, b"\n");
+                    }
+                    if i % 300 == 0 {
+                        let _ = std::fs::remove_dir_all(many.join(format!("d{}", (i + round) % 30)));
+                    }
+                }
+            }
+        })
+    };
+    let (out, _, stderr) = run_bounded(sqa(dir.path()).args(["index", "many"]));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for line in warnings(&stderr) {
+        assert!(line.starts_with("sqa: many/d"), "a warning naming a path: {line}");
+    }
+    let (_, _, skipped, warned) = summary(&stderr);
+    assert_eq!(skipped, warned, "every skipped file was a warning: {stderr}");
+    eprintln!("churn: {warned} warnings; {}", stderr.lines().last().unwrap_or_default());
+}
+
+// ── big folders and deep trees ───────────────────────────────────────────────────────────────────────
+
+#[test]
+fn twenty_thousand_files_in_one_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..20_000 {
+        std::fs::write(many.join(format!("{i:05}.txt")), if i % 2 == 0 { "" } else { " \n" }).unwrap();
+    }
+    write(&many.join("paris.txt"), b"Paris is the capital of France.\n");
+    let stderr = index(dir.path(), &[os("many")]);
+    assert_eq!(summary(&stderr), (20_001, 1, 0, 0), "{stderr}");
+    assert_eq!(all_hits(dir.path(), "capital of France")[0]["path"], "many/paris.txt");
+}
+
+#[test]
+fn a_tree_500_levels_deep() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep: PathBuf = std::iter::repeat_n("d", 500).collect();
+    write(&dir.path().join(&deep).join("bottom.txt"), b"Paris is the capital of France.\n");
+    write(&dir.path().join("d/top.txt"), b"Rome is the capital of Italy.\n");
+    let stderr = index(dir.path(), &[os("d")]);
+    assert_eq!(summary(&stderr), (2, 2, 0, 0), "{stderr}");
+    let hits = all_hits(dir.path(), "capital of France");
+    assert_eq!(hits[0]["path"], deep.join("bottom.txt").to_str().unwrap());
+}
