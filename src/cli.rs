@@ -100,7 +100,7 @@ pub struct QueryArgs {
     #[arg(long = "top", short = 'k', value_name = "N", default_value_t = 10)]
     pub top: usize,
 
-    /// One JSON object per line: path, start_line, end_line, score, text
+    /// One JSON object per line: path, start_line, end_line, score, text; path_bytes when the path is not UTF-8
     #[arg(long)]
     pub json: bool,
 }
