@@ -94,7 +94,6 @@ fn error_message(error: &ignore::Error) -> String {
 
 /// The operating system's words, without the path the walker repeats ("IO error for operation on …").
 fn io_message(error: &std::io::Error) -> String {
-    use std::error::Error;
     match error.get_ref().and_then(|inner| inner.source()) {
         Some(cause) => cause.to_string(),
         None => error.to_string(),
