@@ -266,10 +266,25 @@ fn files_above_the_size_limit_are_named_and_skipped() {
     let (_, help, _) = run(sqa(Path::new(".")).args(["index", "--help"]));
     assert!(help.contains("--max-filesize") && help.contains("[default: 16M]"), "documented default: {help}");
     let big = b"Paris is the capital of France. ".repeat(64);
-    let dir = tree(&[("big.txt", &big), ("small.txt", b"Paris is the capital of France.")]);
+    let big_utf16 = utf16(&String::from_utf8_lossy(&big), false);
+    let dir = tree(&[
+        ("big.txt", &big),
+        ("big-utf16.txt", &big_utf16),
+        ("big-binary.txt", &gzip_of(&big)),
+        ("small.txt", b"Paris is the capital of France."),
+    ]);
     let stderr = index(dir.path(), &[os("--max-filesize"), os("1K"), os(".")]);
-    assert_eq!(warnings(&stderr), ["sqa: ./big.txt: larger than the size limit (1024 bytes)"]);
-    assert_eq!(summary(&stderr), (1, 1, 1, 1), "{stderr}");
+    let mut lines = warnings(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "sqa: ./big-utf16.txt: larger than the size limit (1024 bytes)",
+            "sqa: ./big.txt: larger than the size limit (1024 bytes)"
+        ],
+        "binary files stay silent whatever their size"
+    );
+    assert_eq!(summary(&stderr), (1, 1, 3, 2), "{stderr}");
 }
 
 // ── FIFOs, sockets, devices ──────────────────────────────────────────────────────────────────────────

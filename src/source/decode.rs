@@ -5,7 +5,7 @@
 pub struct NotText;
 
 /// How much of a file's start is inspected for binary content (as ripgrep and git do).
-const SNIFF_LEN: usize = 8192;
+pub const SNIFF_LEN: usize = 8192;
 
 /// Decodes a file's bytes to text with `\n` line ends, or says it is binary.
 ///
@@ -23,6 +23,12 @@ pub fn decode(bytes: &[u8]) -> Result<String, NotText> {
         utf8_or_latin1(bytes)
     };
     Ok(normalise_line_ends(text))
+}
+
+/// Whether `decode` would call a file starting with `head` (its first `SNIFF_LEN` bytes) binary.
+pub fn is_binary(head: &[u8]) -> bool {
+    let bom = [b"\xEF\xBB\xBF".as_slice(), b"\xFF\xFE", b"\xFE\xFF"].iter().any(|bom| head.starts_with(bom));
+    !bom && looks_binary(&head[..head.len().min(SNIFF_LEN)])
 }
 
 /// Formats whose first bytes say "not text", even if no NUL follows soon: gzip, xz, zstd, zip,

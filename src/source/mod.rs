@@ -50,30 +50,37 @@ pub struct Loaded {
 
 /// Reads and decodes one file. Never opens anything but a regular file, so FIFOs and devices cannot hang
 /// the run; checks again on the open handle in case the path was replaced meanwhile, and never reads more
-/// than the size limit even if the file grows.
+/// than the size limit even if the file grows. A file over the limit is sniffed: binary ones stay silent.
 pub fn load(path: &Path, max_filesize: u64) -> Result<Loaded, SkipReason> {
-    regular(&std::fs::metadata(path)?, max_filesize)?;
+    regular(&std::fs::metadata(path)?)?;
     let mut file = open_nonblocking(path)?;
     let metadata = file.metadata()?;
-    regular(&metadata, max_filesize)?;
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    (&mut file).take(max_filesize.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max_filesize {
-        return Err(SkipReason::TooLarge { limit: max_filesize });
+    regular(&metadata)?;
+    let limit = if metadata.len() > max_filesize { decode::SNIFF_LEN as u64 } else { max_filesize };
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize);
+    (&mut file).take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if metadata.len() > max_filesize || bytes.len() as u64 > max_filesize {
+        return Err(too_large(&bytes, max_filesize));
     }
     let document = from_bytes(path.to_path_buf(), &bytes, is_html(path))?;
     Ok(Loaded { document, metadata })
 }
 
-/// A regular file within the size limit, else why not.
-fn regular(metadata: &std::fs::Metadata, max_filesize: u64) -> Result<(), SkipReason> {
-    if !metadata.is_file() {
-        return Err(SkipReason::NotRegular { kind: file_kind(metadata.file_type()) });
+fn regular(metadata: &std::fs::Metadata) -> Result<(), SkipReason> {
+    if metadata.is_file() {
+        Ok(())
+    } else {
+        Err(SkipReason::NotRegular { kind: file_kind(metadata.file_type()) })
     }
-    if metadata.len() > max_filesize {
-        return Err(SkipReason::TooLarge { limit: max_filesize });
+}
+
+/// Binary content is skipped silently whatever its size; text over the limit is worth a warning.
+fn too_large(head: &[u8], limit: u64) -> SkipReason {
+    if decode::is_binary(head) {
+        SkipReason::Binary
+    } else {
+        SkipReason::TooLarge { limit }
     }
-    Ok(())
 }
 
 /// Opening a FIFO that was swapped in after the check must not block.
