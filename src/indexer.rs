@@ -129,15 +129,22 @@ enum Item {
     ChunkFailed { path: PathBuf, source: ChunkError },
 }
 
-/// Walks, reads and chunks on its own thread; the bounded channel keeps memory flat on big trees.
+/// Walks, reads and chunks on its own thread; the bounded channel keeps memory flat on big trees. A file
+/// reached twice (named twice, or through links with `--follow`) is read once.
 fn spawn_reader(roots: Vec<PathBuf>, index_dir: PathBuf, chunker: Chunker, options: IndexOptions) -> Receiver<Item> {
     let (send, receive) = sync_channel(64);
     std::thread::spawn(move || {
+        let mut seen = std::collections::HashSet::new();
         for event in source::walk(&roots, &options.walk) {
             let item = match event {
                 WalkEvent::Warning { path, message } => Item::Warning { path, message },
-                WalkEvent::File(path) if canonical(&path).starts_with(&index_dir) => continue,
-                WalkEvent::File(path) => read_file(path, &chunker, options.max_filesize),
+                WalkEvent::File(path) => {
+                    let real = canonical(&path);
+                    if real.starts_with(&index_dir) || !seen.insert(real) {
+                        continue;
+                    }
+                    read_file(path, &chunker, options.max_filesize)
+                }
             };
             if send.send(item).is_err() {
                 return; // the indexer stopped
