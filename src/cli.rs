@@ -82,7 +82,7 @@ pub struct IndexArgs {
     #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// Skip files larger than this (bytes, or with K, M, G suffix)
+    /// Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_filesize: u64,
 
