@@ -606,7 +606,7 @@ fn churn_during_indexing_never_crashes() {
         assert!(line.starts_with("sqa: many/d"), "a warning naming a path: {line}");
     }
     let (_, _, skipped, warned) = summary(&stderr);
-    assert_eq!(skipped, warned, "every skipped file was a warning: {stderr}");
+    assert!(skipped <= warned, "every skipped file was a warning (a vanished folder is one too): {stderr}");
     eprintln!("churn: {warned} warnings; {}", stderr.lines().last().unwrap_or_default());
 }
 
