@@ -47,7 +47,7 @@ fn walk_root(root: PathBuf, options: &WalkOptions) -> Box<dyn Iterator<Item = Wa
                 .require_git(false)
                 .sort_by_file_name(|a, b| a.cmp(b))
                 .build();
-            Box::new(walker.filter_map(|entry| event(entry)))
+            Box::new(walker.filter_map(event))
         }
     }
 }
