@@ -490,8 +490,15 @@ fn control_characters_in_names_and_text_are_escaped_for_the_terminal() {
     let evil_text = "\x1b[2J\x1b[Hclear the screen, \x1b[31mturn red\x1b[0m, \x1b]0;retitle\x07, \u{9b}2J C1, bell\x07, back\x08space\n";
     let dir = tree(&[(evil_name, evil_text.as_bytes())]);
     mkfifo(&dir.path().join("pipe\x1b[31m.txt"));
+    mkfifo(&dir.path().join("pipe\nline.txt"));
     let stderr = index(dir.path(), &[os(".")]);
-    assert_eq!(warnings(&stderr), ["sqa: ./pipe\\u{1b}[31m.txt: not a regular file (FIFO)"]);
+    let mut lines = warnings(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        ["sqa: ./pipe\\u{1b}[31m.txt: not a regular file (FIFO)", "sqa: ./pipe\\u{a}line.txt: not a regular file (FIFO)"],
+        "one line per warning, whatever the name"
+    );
 
     let (out, stdout, _) = run(sqa(dir.path()).args(["query", "--color", "never", "clear the screen"]));
     assert!(out.status.success());
