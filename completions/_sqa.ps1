@@ -42,7 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
         }
         'sqa;index' {
             [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin')
-            [CompletionResult]::new('--max-filesize', '--max-filesize', [CompletionResultType]::ParameterName, 'Skip files larger than this (bytes, or with K, M, G suffix)')
+            [CompletionResult]::new('--max-filesize', '--max-filesize', [CompletionResultType]::ParameterName, 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Passages per model call')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]')
             [CompletionResult]::new('--ort-lib', '--ort-lib', [CompletionResultType]::ParameterName, 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]')
@@ -74,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Threads for the model [default: all cores]')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads for the model [default: all cores]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: path, start_line, end_line, score, text')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: path, start_line, end_line, score, text; path_bytes when the path is not UTF-8')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Print only the paths of matching files, each once, best first')
             [CompletionResult]::new('--files-with-matches', '--files-with-matches', [CompletionResultType]::ParameterName, 'Print only the paths of matching files, each once, best first')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show each passage whole (by default its first lines)')

@@ -38,7 +38,7 @@ set edit:completion:arg-completer[sqa] = {|@words|
         }
         &'sqa;index'= {
             cand --files-from 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin'
-            cand --max-filesize 'Skip files larger than this (bytes, or with K, M, G suffix)'
+            cand --max-filesize 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)'
             cand --batch-size 'Passages per model call'
             cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
             cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
@@ -69,7 +69,7 @@ set edit:completion:arg-completer[sqa] = {|@words|
             cand -j 'Threads for the model [default: all cores]'
             cand --threads 'Threads for the model [default: all cores]'
             cand --color 'When to colour output'
-            cand --json 'One JSON object per line: path, start_line, end_line, score, text'
+            cand --json 'One JSON object per line: path, start_line, end_line, score, text; path_bytes when the path is not UTF-8'
             cand -l 'Print only the paths of matching files, each once, best first'
             cand --files-with-matches 'Print only the paths of matching files, each once, best first'
             cand --full 'Show each passage whole (by default its first lines)'

@@ -40,7 +40,7 @@ complete -c sqa -n "__fish_sqa_needs_command" -f -a "query" -d 'Ask a question; 
 complete -c sqa -n "__fish_sqa_needs_command" -f -a "status" -d 'Where the index is, what it holds, and how much of it is out of date'
 complete -c sqa -n "__fish_sqa_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l files-from -d 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin' -r -F
-complete -c sqa -n "__fish_sqa_using_subcommand index" -l max-filesize -d 'Skip files larger than this (bytes, or with K, M, G suffix)' -r
+complete -c sqa -n "__fish_sqa_using_subcommand index" -l max-filesize -d 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)' -r
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l batch-size -d 'Passages per model call' -r
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l model -d 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]' -r -F
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l ort-lib -d 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system\'s]' -r -F
@@ -66,7 +66,7 @@ complete -c sqa -n "__fish_sqa_using_subcommand query" -s j -l threads -d 'Threa
 complete -c sqa -n "__fish_sqa_using_subcommand query" -l color -d 'When to colour output' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c sqa -n "__fish_sqa_using_subcommand query" -l json -d 'One JSON object per line: path, start_line, end_line, score, text'
+complete -c sqa -n "__fish_sqa_using_subcommand query" -l json -d 'One JSON object per line: path, start_line, end_line, score, text; path_bytes when the path is not UTF-8'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -s l -l files-with-matches -d 'Print only the paths of matching files, each once, best first'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -l full -d 'Show each passage whole (by default its first lines)'
 complete -c sqa -n "__fish_sqa_using_subcommand query" -l refresh -d 'Bring the index up to date (re-embed changed files, drop deleted ones) before searching'

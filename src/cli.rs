@@ -103,7 +103,7 @@ pub struct IndexArgs {
     #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// Skip files larger than this (bytes, or with K, M, G suffix)
+    /// Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_filesize: u64,
 
@@ -121,7 +121,7 @@ pub struct QueryArgs {
     #[arg(long = "top", short = 'k', value_name = "N", default_value_t = 10)]
     pub top: usize,
 
-    /// One JSON object per line: path, start_line, end_line, score, text
+    /// One JSON object per line: path, start_line, end_line, score, text; path_bytes when the path is not UTF-8
     #[arg(long, conflicts_with = "files_with_matches")]
     pub json: bool,
 

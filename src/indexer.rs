@@ -276,7 +276,8 @@ enum Item {
 
 type KnownFiles = Arc<HashMap<Vec<u8>, (u32, FileStamp, u64)>>;
 
-/// Walks, reads and chunks on its own thread; the bounded channel keeps memory flat on big trees.
+/// Walks, reads and chunks on its own thread; the bounded channel keeps memory flat on big trees. A file
+/// reached twice (named twice, or through links with `--follow`) is read once.
 fn spawn_reader(
     roots: Vec<PathBuf>,
     base: PathBuf,
@@ -288,11 +289,17 @@ fn spawn_reader(
     let (send, receive) = sync_channel(64);
     std::thread::spawn(move || {
         let reader = FileReader { base, chunker, known, max_filesize: options.max_filesize };
+        let mut seen = HashSet::new();
         for event in source::walk(&roots, &options.walk) {
             let item = match event {
                 WalkEvent::Warning { path, message } => Item::Warning { path, message },
-                WalkEvent::File(path) if canonical(&path).starts_with(&index_dir) => continue,
-                WalkEvent::File(path) => reader.read(path),
+                WalkEvent::File(path) => {
+                    let real = canonical(&path);
+                    if real.starts_with(&index_dir) || !seen.insert(real) {
+                        continue;
+                    }
+                    reader.read(path)
+                }
             };
             if send.send(item).is_err() {
                 return; // the indexer stopped
@@ -318,28 +325,36 @@ impl FileReader {
         };
         let relative = relative_bytes(&path, &self.base);
         let known = self.known.get(&relative).copied();
-        let entry = |content_hash| FileEntry { path: relative.clone(), size: stamp.size, mtime_ns: stamp.mtime_ns, content_hash };
-        if let Some((id, known_stamp, hash)) = known.filter(|(_, s, _)| *s == stamp) {
-            debug_assert_eq!(known_stamp, stamp);
-            return Item::Unchanged { entry: entry(hash), previous: id };
-        }
-        let bytes = match source::read(&path, self.max_filesize) {
-            Ok(bytes) => bytes,
-            Err(reason) => return Item::Skipped { path, reason },
-        };
-        let hash = content_hash(&bytes);
-        if let Some((id, _, _)) = known.filter(|(_, _, h)| *h == hash) {
-            return Item::Unchanged { entry: entry(hash), previous: id }; // touched, not changed
-        }
-        let document = match source::document(&path, &bytes) {
-            Ok(document) => document,
-            Err(reason) => return Item::Skipped { path, reason },
-        };
-        match self.chunker.split(&document) {
-            Ok(passages) => Item::File { entry: entry(hash), passages, existed: known.is_some() },
-            Err(source) => Item::ChunkFailed { path, source },
+        match known.filter(|(_, known_stamp, _)| *known_stamp == stamp) {
+            Some((id, _, hash)) => Item::Unchanged { entry: file_entry(relative, stamp, hash), previous: id },
+            None => self.read_contents(path, relative, known),
         }
     }
+
+    /// A file whose stamp is new: unchanged after all if its bytes hash the same (touched), else chunked.
+    fn read_contents(&self, path: PathBuf, relative: Vec<u8>, known: Option<(u32, FileStamp, u64)>) -> Item {
+        let (bytes, metadata) = match source::read(&path, self.max_filesize) {
+            Ok(read) => read,
+            Err(reason) => return Item::Skipped { path, reason },
+        };
+        // The stamp of the handle actually read, so a file changed meanwhile is seen as changed next time.
+        let stamp = FileStamp::of(&metadata);
+        let hash = content_hash(&bytes);
+        if let Some((id, _, _)) = known.filter(|(_, _, known_hash)| *known_hash == hash) {
+            return Item::Unchanged { entry: file_entry(relative, stamp, hash), previous: id };
+        }
+        let passages = source::document(&path, &bytes)
+            .map_err(|reason| Item::Skipped { path: path.clone(), reason })
+            .and_then(|document| self.chunker.split(&document).map_err(|source| Item::ChunkFailed { path, source }));
+        match passages {
+            Ok(passages) => Item::File { entry: file_entry(relative, stamp, hash), passages, existed: known.is_some() },
+            Err(item) => item,
+        }
+    }
+}
+
+fn file_entry(path: Vec<u8>, stamp: FileStamp, content_hash: u64) -> FileEntry {
+    FileEntry { path, size: stamp.size, mtime_ns: stamp.mtime_ns, content_hash }
 }
 
 fn canonical(path: &Path) -> PathBuf {

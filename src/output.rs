@@ -1,20 +1,22 @@
 //! Ranked hits → what the user reads: human text (ripgrep-like, colour optional), JSON lines, or file names.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use crate::source::{LinesAround, NumberedLine};
 
 /// One result, ready to print.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct Hit<'a> {
     /// Path as shown to the user (relative to the current directory where possible).
-    pub path: &'a str,
+    pub path: &'a Path,
     pub start_line: u32,
     pub end_line: u32,
     pub score: f32,
     pub text: &'a str,
     /// With `-C N`: lines around the passage, read from the file; absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub context: Option<Context<'a>>,
 }
 
@@ -38,7 +40,8 @@ impl<'a> From<LinesAround<'a>> for Context<'a> {
 pub enum Format {
     /// Score, `path:first-last`, then the passage: its first lines, or all of it with `full`.
     Human { color: bool, full: bool },
-    /// One JSON object per line: path, start_line, end_line, score, text (+ context_before/after with -C).
+    /// One JSON object per line: path, start_line, end_line, score, text; `path_bytes` too when the path
+    /// is not UTF-8; `context_before` / `context_after` with -C.
     Json,
     /// Each file's path, once (the caller passes each file once).
     Files { color: bool },
@@ -59,6 +62,36 @@ struct Palette {
 const COLOUR: Palette = Palette { path: "\x1b[35m", line: "\x1b[32m", score: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m" };
 const PLAIN: Palette = Palette { path: "", line: "", score: "", dim: "", reset: "" };
 
+/// A hit as JSON. `path` is lossy for names that are not UTF-8; `path_bytes` then holds the exact bytes.
+#[derive(serde::Serialize)]
+struct JsonHit<'a, 'h> {
+    path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
+    start_line: u32,
+    end_line: u32,
+    score: f32,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    context: Option<&'h Context<'a>>,
+}
+
+impl<'a, 'h> JsonHit<'a, 'h> {
+    fn new(hit: &'h Hit<'a>) -> Self {
+        let path = hit.path.to_string_lossy();
+        let exact = matches!(path, Cow::Borrowed(_));
+        JsonHit {
+            path_bytes: (!exact).then(|| hit.path.as_os_str().as_bytes()),
+            path,
+            start_line: hit.start_line,
+            end_line: hit.end_line,
+            score: hit.score,
+            text: hit.text,
+            context: hit.context.as_ref(),
+        }
+    }
+}
+
 pub struct Printer<W: Write> {
     out: W,
     format: Format,
@@ -73,13 +106,13 @@ impl<W: Write> Printer<W> {
     pub fn print(&mut self, hit: &Hit) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut self.out, hit)?;
+                serde_json::to_writer(&mut self.out, &JsonHit::new(hit))?;
                 writeln!(self.out)?;
             }
             Format::Human { color, full } => self.print_human(hit, palette(color), full)?,
             Format::Files { color } => {
                 let p = palette(color);
-                writeln!(self.out, "{}{}{}", p.path, escape(hit.path), p.reset)?;
+                writeln!(self.out, "{}{}{}", p.path, escape_path(hit.path), p.reset)?;
             }
         }
         self.printed += 1;
@@ -97,7 +130,7 @@ impl<W: Write> Printer<W> {
             hit.score,
             p.reset,
             p.path,
-            escape(hit.path),
+            escape_path(hit.path),
             p.reset,
             p.line,
             hit.start_line,
@@ -153,7 +186,7 @@ fn palette(color: bool) -> &'static Palette {
 
 /// Control characters shown as `\u{1b}`-style escapes, so text from a file cannot move the cursor,
 /// recolour or retitle the terminal. Tabs stay.
-pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn escape(text: &str) -> Cow<'_, str> {
     let is_control = |c: char| c.is_control() && c != '\t';
     if !text.contains(is_control) {
         return text.into();
@@ -164,12 +197,31 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// A path for a terminal: control characters (tabs and newlines too) escaped as in [`escape`], bytes that
+/// are not UTF-8 as `\xFF`, so every name prints on one line and distinct names print differently.
+pub fn escape_path(path: &Path) -> Cow<'_, str> {
+    let bytes = path.as_os_str().as_bytes();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if !text.contains(char::is_control) {
+            return text.into();
+        }
+    }
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() { out.extend(c.escape_unicode()) } else { out.push(c) }
+        }
+        out.extend(chunk.invalid().iter().map(|b| format!("\\x{b:02X}")));
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn hit<'a>(text: &'a str) -> Hit<'a> {
-        Hit { path: "a.md", start_line: 3, end_line: 9, score: 0.5, text, context: None }
+        Hit { path: Path::new("a.md"), start_line: 3, end_line: 9, score: 0.5, text, context: None }
     }
 
     fn human(hit: &Hit, full: bool) -> String {
@@ -185,11 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn paths_print_on_one_line_and_exactly() {
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"a\nb\t\xff\x1b.md"));
+        assert_eq!(escape_path(path), "a\\u{a}b\\u{9}\\xFF\\u{1b}.md");
+        assert_eq!(escape_path(Path::new("plain name.md")), "plain name.md");
+    }
+
+    #[test]
     fn json_has_the_documented_fields() {
         let mut out = Vec::new();
         Printer::new(&mut out, Format::Json).print(&hit("x")).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["path"], "a.md");
+        assert!(value.get("path_bytes").is_none());
         assert_eq!(value["start_line"], 3);
         assert_eq!(value["end_line"], 9);
         assert_eq!(value["text"], "x");

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqa::indexer::{self, Event, IndexError, IndexOptions, Summary};
-use sqa::output::escape;
+use sqa::output::{escape, escape_path};
 use sqa::source::WalkOptions;
 use sqa::store::{Index, INDEX_DIR_NAME};
 
@@ -35,7 +35,7 @@ pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, globa
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
         Event::Warning { path, message } if !global.quiet => {
-            progress.suspend(|| eprintln!("sqa: {}: {message}", escape(&path.to_string_lossy())));
+            progress.suspend(|| eprintln!("sqa: {}: {}", escape_path(path), escape(&message)));
         }
         Event::Warning { .. } => {}
         Event::Progress { files, passages } => progress.set_message(format!("{files} files, {passages} passages")),

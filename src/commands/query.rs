@@ -84,7 +84,7 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         let passage = &passages[scored.row];
         let context = (args.context > 0).then(|| document.lines_around(passage.byte_range.clone(), args.context).into());
         let (start_line, end_line, text) = (passage.first_line, passage.last_line, passage.text.as_str());
-        printer.print(&Hit { path: "<stdin>", start_line, end_line, score: scored.score, text, context })?;
+        printer.print(&Hit { path: Path::new("<stdin>"), start_line, end_line, score: scored.score, text, context })?;
     }
     Ok(())
 }
@@ -120,7 +120,7 @@ fn unchanged_document(index: &Index, file: u32, path: &Path) -> Option<Document>
     if FileStamp::of(&meta) != FileStamp::of_entry(entry) {
         return None;
     }
-    source::load(path, u64::MAX).ok()
+    source::load(path, u64::MAX).ok().map(|loaded| loaded.document)
 }
 
 /// Says on stderr how many indexed files changed or disappeared (a stat each, no reading); returns the
@@ -142,9 +142,8 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
 }
 
 /// `path` relative to `cwd` when that is shorter to read (`docs/a.md`, `../notes/b.md`), else as is.
-fn display_path(path: &Path, cwd: &Path) -> String {
-    let relative = relative_to(path, cwd).unwrap_or_else(|| path.to_path_buf());
-    relative.to_string_lossy().into_owned()
+fn display_path(path: &Path, cwd: &Path) -> PathBuf {
+    relative_to(path, cwd).unwrap_or_else(|| path.to_path_buf())
 }
 
 fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {

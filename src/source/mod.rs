@@ -5,6 +5,7 @@ mod html;
 mod lines;
 mod walk;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use decode::{decode, NotText};
@@ -61,8 +62,8 @@ pub enum SkipReason {
     Binary,
     #[error("larger than the size limit ({limit} bytes)")]
     TooLarge { limit: u64 },
-    #[error("not a regular file")]
-    NotRegular,
+    #[error("not a regular file ({kind})")]
+    NotRegular { kind: &'static str },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -74,27 +75,78 @@ impl SkipReason {
     }
 }
 
-/// Reads and decodes one file. Never opens anything but a regular file, so FIFOs and devices cannot hang the run.
-pub fn load(path: &Path, max_filesize: u64) -> Result<Document, SkipReason> {
-    let bytes = read(path, max_filesize)?;
-    document(path, &bytes)
+/// A file read and decoded, with the size and modification time it had when read.
+#[derive(Debug)]
+pub struct Loaded {
+    pub document: Document,
+    pub metadata: std::fs::Metadata,
 }
 
-/// A regular file's bytes, if it is not larger than `max_filesize`.
-pub fn read(path: &Path, max_filesize: u64) -> Result<Vec<u8>, SkipReason> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(SkipReason::NotRegular);
+/// Reads and decodes one file (see [`read`]).
+pub fn load(path: &Path, max_filesize: u64) -> Result<Loaded, SkipReason> {
+    let (bytes, metadata) = read(path, max_filesize)?;
+    Ok(Loaded { document: document(path, &bytes)?, metadata })
+}
+
+/// A regular file's bytes and the metadata of the handle they were read from. Never opens anything but a
+/// regular file, so FIFOs and devices cannot hang the run; checks again on the open handle in case the path
+/// was replaced meanwhile, and never reads more than the size limit even if the file grows. A file over the
+/// limit is sniffed: binary ones stay silent.
+pub fn read(path: &Path, max_filesize: u64) -> Result<(Vec<u8>, std::fs::Metadata), SkipReason> {
+    regular(&std::fs::metadata(path)?)?;
+    let mut file = open_nonblocking(path)?;
+    let metadata = file.metadata()?;
+    regular(&metadata)?;
+    let limit = if metadata.len() > max_filesize { decode::SNIFF_LEN as u64 } else { max_filesize };
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize);
+    (&mut file).take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if metadata.len() > max_filesize || bytes.len() as u64 > max_filesize {
+        return Err(too_large(&bytes, max_filesize));
     }
-    if meta.len() > max_filesize {
-        return Err(SkipReason::TooLarge { limit: max_filesize });
-    }
-    Ok(std::fs::read(path)?)
+    Ok((bytes, metadata))
 }
 
 /// Decodes a file's bytes (read with [`read`]), as HTML when its name says so.
 pub fn document(path: &Path, bytes: &[u8]) -> Result<Document, SkipReason> {
     from_bytes(path.to_path_buf(), bytes, is_html(path))
+}
+
+fn regular(metadata: &std::fs::Metadata) -> Result<(), SkipReason> {
+    if metadata.is_file() {
+        Ok(())
+    } else {
+        Err(SkipReason::NotRegular { kind: file_kind(metadata.file_type()) })
+    }
+}
+
+/// Binary content is skipped silently whatever its size; text over the limit is worth a warning.
+fn too_large(head: &[u8], limit: u64) -> SkipReason {
+    if decode::is_binary(head) {
+        SkipReason::Binary
+    } else {
+        SkipReason::TooLarge { limit }
+    }
+}
+
+/// Opening a FIFO that was swapped in after the check must not block.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+}
+
+/// What a non-regular file is, in words.
+pub fn file_kind(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    match file_type {
+        t if t.is_dir() => "directory",
+        t if t.is_symlink() => "symbolic link",
+        t if t.is_fifo() => "FIFO",
+        t if t.is_socket() => "socket",
+        t if t.is_block_device() => "block device",
+        t if t.is_char_device() => "character device",
+        t if t.is_file() => "regular file",
+        _ => "unknown file type",
+    }
 }
 
 /// Builds a document from raw bytes (a file's or standard input's).

@@ -30,7 +30,10 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions) -> impl Iterator<Item = Wa
 
 fn walk_root(root: PathBuf, options: &WalkOptions) -> Box<dyn Iterator<Item = WalkEvent>> {
     match std::fs::metadata(&root) {
-        Err(e) => Box::new(std::iter::once(WalkEvent::Warning { path: root, message: e.to_string() })),
+        Err(e) => {
+            let message = if is_dangling(&root) { "broken symbolic link".to_owned() } else { e.to_string() };
+            Box::new(std::iter::once(WalkEvent::Warning { path: root, message }))
+        }
         Ok(meta) if !meta.is_dir() => Box::new(std::iter::once(WalkEvent::File(root))),
         Ok(_) => {
             let walker = ignore::WalkBuilder::new(&root)
@@ -44,19 +47,30 @@ fn walk_root(root: PathBuf, options: &WalkOptions) -> Box<dyn Iterator<Item = Wa
                 .require_git(false)
                 .sort_by_file_name(|a, b| a.cmp(b))
                 .build();
-            Box::new(walker.filter_map(|entry| event(entry)))
+            Box::new(walker.filter_map(event))
         }
     }
 }
 
+/// Regular files, and FIFOs, sockets and devices (so that loading can skip them with a warning); symbolic
+/// links that were not followed are left out silently.
 fn event(entry: Result<ignore::DirEntry, ignore::Error>) -> Option<WalkEvent> {
     match entry {
         Ok(entry) => {
             let file_type = entry.file_type()?;
-            file_type.is_file().then(|| WalkEvent::File(entry.into_path()))
+            (!file_type.is_dir() && !file_type.is_symlink()).then(|| WalkEvent::File(entry.into_path()))
         }
-        Err(error) => Some(WalkEvent::Warning { path: error_path(&error), message: error_message(&error) }),
+        Err(error) => {
+            let path = error_path(&error);
+            let message = if is_dangling(&path) { "broken symbolic link".to_owned() } else { error_message(&error) };
+            Some(WalkEvent::Warning { path, message })
+        }
     }
+}
+
+/// A symbolic link whose target does not exist.
+fn is_dangling(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !path.exists()
 }
 
 /// The path an `ignore` error is about, if it names one.
@@ -73,6 +87,15 @@ fn error_message(error: &ignore::Error) -> String {
     match error {
         ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
         ignore::Error::Loop { ancestor, .. } => format!("symbolic link loop to {}", Path::new(ancestor).display()),
+        ignore::Error::Io(e) => io_message(e),
         other => other.to_string(),
+    }
+}
+
+/// The operating system's words, without the path the walker repeats ("IO error for operation on …").
+fn io_message(error: &std::io::Error) -> String {
+    match error.get_ref().and_then(|inner| inner.source()) {
+        Some(cause) => cause.to_string(),
+        None => error.to_string(),
     }
 }
