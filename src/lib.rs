@@ -19,3 +19,4 @@ pub mod search;
 pub mod source;
 pub mod store;
 pub mod dirs;
+pub mod eval;

@@ -25,7 +25,8 @@ fn indexed_corpus() -> &'static Path {
 #[test]
 fn query_prints_the_passage_that_answers_with_its_lines() {
     let dir = indexed_corpus();
-    let (out, stdout, stderr) = run(sqa(dir).args(["query", "wait for a spawned thread to finish"]));
+    // Dense mode prints cosine similarities; the default (hybrid) prints fused scores.
+    let (out, stdout, stderr) = run(sqa(dir).args(["query", "--mode", "dense", "wait for a spawned thread to finish"]));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let header = stdout.lines().next().unwrap();
     let (score, location) = header.split_once("  ").unwrap();

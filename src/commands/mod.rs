@@ -1,5 +1,6 @@
 //! The subcommands, each turning parsed arguments into library calls and printed results.
 
+mod eval;
 mod index;
 mod query;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Index(args) => index::run(&args, &cli.global),
         Command::Query(args) => query::run(&args, &cli.global),
+        Command::Eval(args) => eval::run(&args, &cli.global),
     }
 }
 

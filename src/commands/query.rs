@@ -9,9 +9,9 @@ use sqa::chunk::Chunker;
 use sqa::indexer::IndexOptions;
 use sqa::model::Embedder;
 use sqa::output::{Format, Hit, Printer};
-use sqa::search::top_k;
+use sqa::search::{self, Mode, Params};
 use sqa::source;
-use sqa::store::{find_index, Index};
+use sqa::store::{find_index, Index, LexicalBuilder, LexicalView};
 
 use super::{load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
@@ -43,14 +43,19 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         index = Index::open(&dir)?;
     }
     let missing = report_staleness(&index, global.quiet);
-    let mut embedder = load_embedder(global)?;
-    index.check_model(embedder.info(), embedder.dims())?;
-    let question = embed_question(&mut embedder, &args.question)?;
+    let mode = Mode::from(args.mode);
+    let question = if mode.needs_model() {
+        let mut embedder = load_embedder(global)?;
+        index.check_model(embedder.info(), embedder.dims())?;
+        embed_question(&mut embedder, &args.question)?
+    } else {
+        Vec::new()
+    };
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
     let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
     let hidden = (0..index.len()).filter(|&row| in_missing_file(row)).count();
-    let ranked = top_k(index.vectors(), &question, args.top + hidden);
+    let ranked = search::search(&index, mode, &args.question, &question, args.top + hidden, &Params::default());
     for scored in ranked.into_iter().filter(|s| !in_missing_file(s.row)).take(args.top) {
         let passage = index.passage(scored.row);
         let path = display_path(&base.join(&passage.path), &cwd);
@@ -77,7 +82,12 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
     let vectors = embedder.embed_all(&texts, STDIN_BATCH)?;
     let question = embed_question(&mut embedder, &args.question)?;
-    for scored in top_k(&vectors, &question, args.top) {
+    let mut lexical = LexicalBuilder::default();
+    texts.iter().for_each(|text| lexical.add(text));
+    let lexical_bytes = lexical.finish();
+    let lexical = LexicalView::parse(&lexical_bytes).map_err(anyhow::Error::msg)?;
+    let mode = Mode::from(args.mode);
+    for scored in search::rank(&vectors, &lexical, mode, &args.question, &question, args.top, &Params::default()) {
         let passage = &passages[scored.row];
         let hit = Hit {
             path: "<stdin>",
