@@ -70,8 +70,8 @@ fn row(dataset: &Dataset, mode: &str, s: &Scores) -> String {
     )
 }
 
-/// Sweeps BM25's k1 and b (lexical mode), then RRF's k and the blend weight (hybrid mode, with the defaults'
-/// BM25), printing one table row per setting; the best by nDCG@10 is marked.
+/// Sweeps BM25's k1 and b (lexical mode), then RRF's k and the blend weight (hybrid mode, with the default
+/// BM25 parameters), printing one table row per setting.
 fn tune(index: &Index, dataset: &Dataset, vectors: &[f32]) {
     let mut settings: Vec<(String, Mode, Params)> = Vec::new();
     for k1 in [0.6, 0.9, 1.2, 1.5] {
@@ -80,16 +80,15 @@ fn tune(index: &Index, dataset: &Dataset, vectors: &[f32]) {
             settings.push((format!("lexical k1={k1} b={b}"), Mode::Lexical, params));
         }
     }
-    for depth in [100, 1000] {
-        for k in [5.0, 10.0, 20.0, 40.0, 60.0, 100.0] {
-            let fusion = Fusion { method: Method::Rrf { k }, depth };
-            settings.push((format!("hybrid rrf k={k} depth={depth}"), Mode::Hybrid, Params { fusion, ..Params::default() }));
-        }
-        for dense_weight in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-            let fusion = Fusion { method: Method::Blend { dense_weight }, depth };
-            let name = format!("hybrid blend w={dense_weight} depth={depth}");
-            settings.push((name, Mode::Hybrid, Params { fusion, ..Params::default() }));
-        }
+    // Depth is not swept: evaluation fetches 1000 passages, and fusion never takes fewer than it is asked for.
+    let depth = Fusion::default().depth;
+    for k in [5.0, 10.0, 20.0, 40.0, 60.0, 100.0] {
+        let fusion = Fusion { method: Method::Rrf { k }, depth };
+        settings.push((format!("hybrid rrf k={k}"), Mode::Hybrid, Params { fusion, ..Params::default() }));
+    }
+    for dense_weight in [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8] {
+        let fusion = Fusion { method: Method::Blend { dense_weight }, depth };
+        settings.push((format!("hybrid blend w={dense_weight}"), Mode::Hybrid, Params { fusion, ..Params::default() }));
     }
     println!("| setting | nDCG@10 | R@10 | R@100 |");
     println!("|---|---|---|---|");

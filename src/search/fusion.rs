@@ -21,9 +21,11 @@ pub struct Fusion {
 }
 
 impl Default for Fusion {
-    /// Chosen on SciFact's training claims (`sqa eval --split train --tune`), never on its test claims.
+    /// Chosen on SciFact's training claims (`sqa eval --split train --tune`), never on its test claims: the
+    /// blend beat every RRF k there (nDCG@10 0.725 against at best 0.716), and weights 0.4-0.7 all lie
+    /// within 0.004 of each other.
     fn default() -> Self {
-        Fusion { method: Method::Rrf { k: 60.0 }, depth: 1000 }
+        Fusion { method: Method::Blend { dense_weight: 0.6 }, depth: 1000 }
     }
 }
 
