@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index files and folders (honours .gitignore, skips hidden and binary files)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Ask a question; print the best-matching passages')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the index is, what it holds, and how much of it is out of date')
+            [CompletionResult]::new('eval', 'eval', [CompletionResultType]::ParameterValue, 'Measure retrieval quality on a BEIR-style dataset (corpus.jsonl, queries.tsv, qrels.tsv)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -65,9 +66,10 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
         'sqa;query' {
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'How many passages to print')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'How many passages to print')
-            [CompletionResult]::new('--min-score', '--min-score', [CompletionResultType]::ParameterName, 'Only passages scoring at least this (cosine, -1 to 1)')
+            [CompletionResult]::new('--min-score', '--min-score', [CompletionResultType]::ParameterName, 'Only passages scoring at least this. Dense scores are cosines (-1 to 1), absolute; hybrid scores are fused (0 to 1, relative to the best hit); lexical scores are BM25')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Show N lines of the file before and after each passage, numbered (`12-` context, `13:` passage)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Show N lines of the file before and after each passage, numbered (`12-` context, `13:` passage)')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'How to rank: meaning and exact words fused, meaning only, or words only (BM25; loads no model)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]')
             [CompletionResult]::new('--ort-lib', '--ort-lib', [CompletionResultType]::ParameterName, 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]')
             [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]')
@@ -101,10 +103,29 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'sqa;eval' {
+            [CompletionResult]::new('--split', '--split', [CompletionResultType]::ParameterName, 'Which queries: `test` (queries.tsv, qrels.tsv) or another split S (S_queries.tsv, S_qrels.tsv)')
+            [CompletionResult]::new('--work', '--work', [CompletionResultType]::ParameterName, 'Where the corpus files and their index live, reused between runs [default: $XDG_CACHE_HOME/sqa/eval/NAME]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'Modes to measure (repeat or comma-separate) [default: all three]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]')
+            [CompletionResult]::new('--ort-lib', '--ort-lib', [CompletionResultType]::ParameterName, 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]')
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Threads for the model [default: all cores]')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads for the model [default: all cores]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--tune', '--tune', [CompletionResultType]::ParameterName, 'Also sweep BM25 and fusion parameters (do this on a training split, never on the test queries)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never use the network: with no model, name the directory to fill instead of downloading the default')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings, progress or summary on stderr (errors still go there)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings, progress or summary on stderr (errors still go there)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'sqa;help' {
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index files and folders (honours .gitignore, skips hidden and binary files)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Ask a question; print the best-matching passages')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the index is, what it holds, and how much of it is out of date')
+            [CompletionResult]::new('eval', 'eval', [CompletionResultType]::ParameterValue, 'Measure retrieval quality on a BEIR-style dataset (corpus.jsonl, queries.tsv, qrels.tsv)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -115,6 +136,9 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
             break
         }
         'sqa;help;status' {
+            break
+        }
+        'sqa;help;eval' {
             break
         }
         'sqa;help;help' {

@@ -16,6 +16,9 @@ _sqa() {
             ",$1")
                 cmd="sqa"
                 ;;
+            sqa,eval)
+                cmd="sqa__subcmd__eval"
+                ;;
             sqa,help)
                 cmd="sqa__subcmd__help"
                 ;;
@@ -27,6 +30,9 @@ _sqa() {
                 ;;
             sqa,status)
                 cmd="sqa__subcmd__status"
+                ;;
+            sqa__subcmd__help,eval)
+                cmd="sqa__subcmd__help__subcmd__eval"
                 ;;
             sqa__subcmd__help,help)
                 cmd="sqa__subcmd__help__subcmd__help"
@@ -47,7 +53,7 @@ _sqa() {
 
     case "${cmd}" in
         sqa)
-            opts="-j -q -h -V --model --ort-lib --index --threads --offline --color --quiet --help --version index query status help"
+            opts="-j -q -h -V --model --ort-lib --index --threads --offline --color --quiet --help --version index query status eval help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -84,9 +90,73 @@ _sqa() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sqa__subcmd__help)
-            opts="index query status help"
+        sqa__subcmd__eval)
+            opts="-j -q -h --split --work --mode --tune --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --split)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "hybrid dense lexical" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ort-lib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sqa__subcmd__help)
+            opts="index query status eval help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sqa__subcmd__help__subcmd__eval)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -205,7 +275,7 @@ _sqa() {
             return 0
             ;;
         sqa__subcmd__query)
-            opts="-k -l -C -j -q -h --top --json --files-with-matches --min-score --full --context --refresh --model --ort-lib --index --threads --offline --color --quiet --help"
+            opts="-k -l -C -j -q -h --top --json --files-with-matches --min-score --full --context --refresh --mode --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +299,10 @@ _sqa() {
                     ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "hybrid dense lexical" -- "${cur}"))
                     return 0
                     ;;
                 --model)

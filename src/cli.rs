@@ -68,6 +68,8 @@ pub enum Command {
     Query(QueryArgs),
     /// Where the index is, what it holds, and how much of it is out of date
     Status(StatusArgs),
+    /// Measure retrieval quality on a BEIR-style dataset (corpus.jsonl, queries.tsv, qrels.tsv)
+    Eval(EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,29 @@ pub struct StatusArgs {
     /// One JSON object: index, generation, model, dims, files, passages, bytes, built, changed, missing, roots
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Dataset folder: corpus.jsonl, plus queries.tsv and qrels.tsv (or SPLIT_queries.tsv, SPLIT_qrels.tsv)
+    #[arg(value_name = "DATASET_DIR")]
+    pub dataset: PathBuf,
+
+    /// Which queries: `test` (queries.tsv, qrels.tsv) or another split S (S_queries.tsv, S_qrels.tsv)
+    #[arg(long, default_value = "test", value_name = "SPLIT")]
+    pub split: String,
+
+    /// Where the corpus files and their index live, reused between runs [default: $XDG_CACHE_HOME/sqa/eval/NAME]
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+
+    /// Modes to measure (repeat or comma-separate) [default: all three]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "MODE")]
+    pub mode: Vec<ModeArg>,
+
+    /// Also sweep BM25 and fusion parameters (do this on a training split, never on the test queries)
+    #[arg(long)]
+    pub tune: bool,
 }
 
 #[derive(Debug, Args)]
@@ -129,7 +154,8 @@ pub struct QueryArgs {
     #[arg(long, short = 'l')]
     pub files_with_matches: bool,
 
-    /// Only passages scoring at least this (cosine, -1 to 1)
+    /// Only passages scoring at least this. Dense scores are cosines (-1 to 1), absolute; hybrid scores are
+    /// fused (0 to 1, relative to the best hit); lexical scores are BM25
     #[arg(long, value_name = "SCORE", env = "SQA_MIN_SCORE")]
     pub min_score: Option<f32>,
 
@@ -144,6 +170,27 @@ pub struct QueryArgs {
     /// Bring the index up to date (re-embed changed files, drop deleted ones) before searching
     #[arg(long)]
     pub refresh: bool,
+
+    /// How to rank: meaning and exact words fused, meaning only, or words only (BM25; loads no model)
+    #[arg(long, value_enum, env = "SQA_MODE", default_value_t = ModeArg::Hybrid, value_name = "MODE")]
+    pub mode: ModeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Hybrid,
+    Dense,
+    Lexical,
+}
+
+impl From<ModeArg> for sqa::search::Mode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Hybrid => sqa::search::Mode::Hybrid,
+            ModeArg::Dense => sqa::search::Mode::Dense,
+            ModeArg::Lexical => sqa::search::Mode::Lexical,
+        }
+    }
 }
 
 /// `123`, `64K`, `16M`, `1G` (powers of 1024).

@@ -28,7 +28,7 @@ fn random_damage_is_always_detected_or_harmless() {
     assert!(out.status.success(), "{stderr}");
     let good = corpus.path().join(".sqa");
     let generation = std::fs::read_to_string(good.join("CURRENT")).unwrap().trim().to_owned();
-    let files = ["meta.bin", "vectors.f32", "texts.bin"];
+    let files = ["meta.bin", "vectors.f32", "texts.bin", "lexical.bin"];
 
     let mut seed = 0x5eed_u64;
     let mut next = |bound: usize| {

@@ -1,6 +1,7 @@
 //! The subcommands, each turning parsed arguments into library calls and printed results.
 
 mod download;
+mod eval;
 mod index;
 mod query;
 mod status;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Index(args) => index::run(&args, &cli.global),
         Command::Query(args) => query::run(&args, &cli.global),
         Command::Status(args) => status::run(&args, &cli.global),
+        Command::Eval(args) => eval::run(&args, &cli.global),
     }
 }
 

@@ -8,9 +8,9 @@ use anyhow::{Context as _, Result};
 use sqa::chunk::{Chunker, Passage};
 use sqa::indexer::IndexOptions;
 use sqa::output::{Format, Hit, Printer};
-use sqa::search::{top_k, Scored};
+use sqa::search::{self, Mode, Params, Scored};
 use sqa::source::{self, Document};
-use sqa::store::{find_index, FileStamp, Index};
+use sqa::store::{find_index, FileStamp, Index, LexicalBuilder, LexicalView};
 
 use super::{load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
@@ -47,15 +47,21 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         index = Index::open(&dir)?;
     }
     let missing = report_staleness(&index, global.quiet);
-    let mut embedder = load_embedder(global)?;
-    index.check_model(embedder.info(), embedder.dims())?;
-    let question = embedder.embed(&[&args.question])?;
+    let mode = Mode::from(args.mode);
+    let question = if mode.needs_model() {
+        let mut embedder = load_embedder(global)?;
+        index.check_model(embedder.info(), embedder.dims())?;
+        embedder.embed(&[&args.question])?
+    } else {
+        Vec::new() // lexical mode needs no model
+    };
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
     let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
     let hidden = if missing.is_empty() { 0 } else { (0..index.len()).filter(|&row| in_missing_file(row)).count() };
     let wanted = if args.files_with_matches { index.len() } else { args.top + hidden };
-    let ranked = top_k(index.vectors(), &question, wanted).into_iter().filter(|s| !in_missing_file(s.row));
+    let ranked = search::search(&index, mode, &args.question, &question, wanted, &Params::default());
+    let ranked = ranked.into_iter().filter(|s| !in_missing_file(s.row));
     for scored in Selection::new(args).select(ranked, |row| index.passage(row).file) {
         let passage = index.passage(scored.row);
         let file = base.join(&passage.path);
@@ -79,7 +85,12 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
     let vectors = embedder.embed_all(&texts, STDIN_BATCH)?;
     let question = embedder.embed(&[&args.question])?;
-    let ranked = top_k(&vectors, &question, passages.len());
+    let mut lexical = LexicalBuilder::default();
+    texts.iter().for_each(|text| lexical.add(text));
+    let lexical_bytes = lexical.finish();
+    let lexical = LexicalView::parse(&lexical_bytes).map_err(anyhow::Error::msg)?;
+    let mode = Mode::from(args.mode);
+    let ranked = search::rank(&vectors, &lexical, mode, &args.question, &question, passages.len(), &Params::default());
     for scored in Selection::new(args).select(ranked.into_iter(), |_| 0) {
         let passage = &passages[scored.row];
         let context = (args.context > 0).then(|| document.lines_around(passage.byte_range.clone(), args.context).into());

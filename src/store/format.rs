@@ -6,11 +6,11 @@ use crate::model::ModelInfo;
 
 const MAGIC: &[u8; 8] = b"SQAINDEX";
 /// Bumped whenever the layout changes; older indexes are refused with a rebuild hint.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// magic, version, payload length, payload checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
-/// Everything about an index generation except the vectors and texts themselves.
+/// Everything about an index generation except the vectors, texts and postings themselves.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {
     pub model: ModelInfo,
@@ -25,6 +25,8 @@ pub struct Meta {
     pub vectors_checksum: u64,
     pub texts_len: u64,
     pub texts_checksum: u64,
+    pub lexical_len: u64,
+    pub lexical_checksum: u64,
 }
 
 /// An indexed file, as found at indexing time.

@@ -8,11 +8,13 @@
 //!     meta.bin       magic, format version, checksum, then bincode: model, dims, files, passages
 //!     vectors.f32    N × dims little-endian f32, memory-mapped by readers
 //!     texts.bin      the passages' text, concatenated UTF-8
+//!     lexical.bin    BM25 postings of the passages' words, memory-mapped by readers
 //! ```
 //! A writer builds a new generation beside the live one and swaps `CURRENT` only once every byte is on
 //! disk, so a failed or killed run leaves the previous index as it was, and readers never see half a write.
 
 mod format;
+mod lexical;
 mod reader;
 mod stamp;
 mod writer;
@@ -20,6 +22,7 @@ mod writer;
 use std::path::PathBuf;
 
 pub use format::{checksum, FileEntry, Meta, PassageEntry, FORMAT_VERSION};
+pub use lexical::{LexicalBuilder, LexicalView, Postings};
 pub use reader::{find_index, path_from_bytes, Index, PassageView};
 pub use stamp::{content_hash, FileStamp, Staleness};
 pub use writer::IndexWriter;

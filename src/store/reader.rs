@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 
 use super::format::{self, Meta};
+use super::lexical::LexicalView;
 use super::{StoreError, INDEX_DIR_NAME};
 use crate::model::ModelInfo;
 
@@ -20,6 +21,7 @@ pub struct Index {
     pub meta: Meta,
     vectors: Option<Mmap>,
     texts: Option<Mmap>,
+    lexical: Option<Mmap>,
 }
 
 /// One passage of an open index.
@@ -68,7 +70,8 @@ impl Index {
         let meta = format::decode(&meta_bytes).map_err(&damaged)?;
         let vectors = map(&generation.join("vectors.f32")).map_err(&damaged)?;
         let texts = map(&generation.join("texts.bin")).map_err(&damaged)?;
-        let index = Index { dir: dir.to_path_buf(), generation: name.to_owned(), meta, vectors, texts };
+        let lexical = map(&generation.join("lexical.bin")).map_err(&damaged)?;
+        let index = Index { dir: dir.to_path_buf(), generation: name.to_owned(), meta, vectors, texts, lexical };
         index.verify().map_err(damaged)?;
         Ok(index)
     }
@@ -87,6 +90,13 @@ impl Index {
         let texts = bytes(&self.texts);
         if texts.len() as u64 != meta.texts_len || format::checksum(texts) != meta.texts_checksum {
             return Err("texts.bin does not match its checksum".into());
+        }
+        let lexical = bytes(&self.lexical);
+        if lexical.len() as u64 != meta.lexical_len || format::checksum(lexical) != meta.lexical_checksum {
+            return Err("lexical.bin does not match its checksum".into());
+        }
+        if LexicalView::parse(lexical)?.passages() != meta.passages.len() {
+            return Err("lexical.bin covers another number of passages".into());
         }
         let bad = meta.passages.iter().position(|p| {
             p.file as usize >= meta.files.len()
@@ -118,6 +128,11 @@ impl Index {
         let (head, floats, tail) = unsafe { bytes.align_to::<f32>() };
         assert!(head.is_empty() && tail.is_empty(), "vector map misaligned");
         floats
+    }
+
+    /// The BM25 postings (checked in verify(), so a parse failure cannot happen here).
+    pub fn lexical(&self) -> LexicalView<'_> {
+        LexicalView::parse(bytes(&self.lexical)).unwrap_or_else(|_| LexicalView::empty())
     }
 
     pub fn len(&self) -> usize {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::format::{self, FileEntry, Meta, PassageEntry};
+use super::lexical::LexicalBuilder;
 use super::StoreError;
 use crate::chunk::Passage;
 use crate::model::ModelInfo;
@@ -18,6 +19,8 @@ pub struct IndexWriter {
     staging: PathBuf,
     vectors: HashedFile,
     texts: HashedFile,
+    /// Every passage is tokenised as it is appended, reused or not, so the postings always match the texts.
+    lexical: LexicalBuilder,
     meta: Meta,
     committed: bool,
     /// Held until the writer is dropped: one writer per index at a time.
@@ -44,11 +47,14 @@ impl IndexWriter {
             vectors_checksum: 0,
             texts_len: 0,
             texts_checksum: 0,
+            lexical_len: 0,
+            lexical_checksum: 0,
         };
         let writer = IndexWriter {
             root: root.to_path_buf(),
             vectors: HashedFile::create(staging.join("vectors.f32"))?,
             texts: HashedFile::create(staging.join("texts.bin"))?,
+            lexical: LexicalBuilder::default(),
             staging,
             meta,
             committed: false,
@@ -80,6 +86,7 @@ impl IndexWriter {
         self.vectors.write(&bytes)?;
         let text_offset = self.texts.len;
         self.texts.write(text.as_bytes())?;
+        self.lexical.add(text);
         let (byte_start, byte_end, first_line, last_line) = span;
         self.meta.passages.push(PassageEntry {
             file,
@@ -103,6 +110,9 @@ impl IndexWriter {
         self.meta.vectors_checksum = self.vectors.finish()?;
         self.meta.texts_checksum = self.texts.finish()?;
         self.meta.texts_len = self.texts.len;
+        let lexical = std::mem::take(&mut self.lexical).finish();
+        (self.meta.lexical_len, self.meta.lexical_checksum) = (lexical.len() as u64, format::checksum(&lexical));
+        write_durably(&self.staging.join("lexical.bin"), &lexical)?;
         write_durably(&self.staging.join("meta.bin"), &format::encode(&self.meta))?;
         sync_dir(&self.staging)?;
         let name = format!("gen-{:06}", next_generation(&self.root));

@@ -1,49 +1,15 @@
-//! Index + question vector → ranked hits: an exact scan of every passage by dot product.
+//! Question vector → ranked passages: an exact scan of every passage by dot product.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-
-/// A passage (by row number) and its score.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scored {
-    pub row: usize,
-    pub score: f32,
-}
-
-impl Eq for Scored {}
-
-impl Ord for Scored {
-    /// By score, ties broken by row so results are deterministic (earlier row first).
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.score.total_cmp(&other.score).then_with(|| other.row.cmp(&self.row))
-    }
-}
-
-impl PartialOrd for Scored {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
+use super::{best, Scored};
 
 /// The `k` rows of `vectors` (row-major, `query.len()` floats each) with the highest dot product, best first.
 pub fn top_k(vectors: &[f32], query: &[f32], k: usize) -> Vec<Scored> {
     let dims = query.len();
-    if dims == 0 || k == 0 {
+    if dims == 0 {
         return Vec::new();
     }
-    let mut heap = BinaryHeap::with_capacity(k + 1);
-    for (row, vector) in vectors.chunks_exact(dims).enumerate() {
-        let candidate = Scored { row, score: dot(vector, query) };
-        if heap.len() < k {
-            heap.push(Reverse(candidate));
-        } else if heap.peek().is_some_and(|Reverse(worst)| candidate > *worst) {
-            heap.pop();
-            heap.push(Reverse(candidate));
-        }
-    }
-    let mut best: Vec<Scored> = heap.into_iter().map(|Reverse(s)| s).collect();
-    best.sort_by(|a, b| b.cmp(a));
-    best
+    let scored = vectors.chunks_exact(dims).enumerate().map(|(row, vector)| Scored { row, score: dot(vector, query) });
+    best(scored, k)
 }
 
 /// Eight independent accumulators let the compiler vectorise the loop.
