@@ -15,8 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tokenizer = tokenizers::Tokenizer::from_file(&model.tokenizer).map_err(|e| e.to_string())?;
     let chunker = Chunker::new(tokenizer);
     for file in files {
-        let document = sqa::source::load(&PathBuf::from(file), u64::MAX).map_err(|e| format!("{file}: {e}"))?;
-        for passage in chunker.split(&document)? {
+        let loaded = sqa::source::load(&PathBuf::from(file), u64::MAX).map_err(|e| format!("{file}: {e}"))?;
+        for passage in chunker.split(&loaded.document)? {
             println!("{}", serde_json::to_string(&passage.text)?);
         }
     }

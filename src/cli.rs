@@ -14,10 +14,9 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
-const EXIT_STATUS: &str = "\
-Without --model or SQA_MODEL, the default model multi-qa-MiniLM-L6-cos-v1 is downloaded on first use from
-the Hugging Face hub (HF_ENDPOINT names a mirror) into $XDG_CACHE_HOME/sqa/models, unless --offline.
-
+const EXIT_STATUS: &str = "Without --model or SQA_MODEL, sqa uses the model an existing index was built with if it \
+is in $XDG_CACHE_HOME/sqa/models, else the default model multi-qa-MiniLM-L6-cos-v1, downloaded on first use from the \
+Hugging Face hub (HF_ENDPOINT names a mirror) unless --offline.\n\n\
 Exit status: 0 results found / index written, 1 no results, 2 error, 130 interrupted.";
 
 #[derive(Debug, Args)]

@@ -81,7 +81,7 @@ fn summary(stderr: &str) -> (u64, u64, u64, u64) {
         let head = &skipped[..skipped.find(suffix).unwrap()];
         head.rsplit(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
     };
-    (number_before(" files ("), number_before(" passages ("), count(" files,"), count(" warnings"))
+    (number_before(" file"), number_before(" passage"), count(" file"), count(" warning"))
 }
 
 /// The warning lines on stderr (all but the summary).

@@ -161,7 +161,7 @@ fn stale_and_vanished_files_are_reported_and_vanished_hits_hidden() {
     std::fs::write(dir.path().join("nodejs/timers.md"), "changed\n").unwrap();
     let (out, stdout, stderr) = run(sqa(dir.path()).args(["query", "--json", "-k", "5", "wait for a spawned thread to finish"]));
     assert!(out.status.success());
-    assert!(stderr.contains("1 indexed files changed and 1 disappeared"), "{stderr}");
+    assert!(stderr.contains("1 indexed file changed and 1 disappeared"), "{stderr}");
     let hits = json_lines(&stdout);
     assert_eq!(hits.len(), 5);
     assert!(hits.iter().all(|h| h["path"] != "rust-book/ch16-01-threads.html"), "{stdout}");

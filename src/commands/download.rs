@@ -28,7 +28,7 @@ pub fn fetch_default_model(dir: &Path, global: &GlobalArgs) -> Result<()> {
     let bar = if global.quiet || !std::io::stderr().is_terminal() { ProgressBar::hidden() } else { ProgressBar::new(0) };
     let style = ProgressStyle::with_template("{msg:>16} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec}").expect("valid template");
     bar.set_style(style);
-    download(&source, &endpoint, dir, &mut |progress| match progress {
+    let result = download(&source, &endpoint, dir, &mut |progress| match progress {
         Progress::Start { file, total, have } => {
             bar.set_message(file.to_owned());
             bar.set_length(total.unwrap_or(0));
@@ -36,6 +36,9 @@ pub fn fetch_default_model(dir: &Path, global: &GlobalArgs) -> Result<()> {
         }
         Progress::Bytes(have) => bar.set_position(have),
         Progress::Done => bar.finish_and_clear(),
-    })?;
-    Ok(())
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir(dir); // only if nothing (not even a partial download) is in it
+    }
+    Ok(result?)
 }

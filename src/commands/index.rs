@@ -13,7 +13,7 @@ use sqa::output::{escape, escape_path};
 use sqa::source::WalkOptions;
 use sqa::store::{Index, INDEX_DIR_NAME};
 
-use super::{load_embedder, Outcome};
+use super::{counted, load_embedder, Outcome};
 use crate::cli::{GlobalArgs, IndexArgs};
 
 pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
@@ -31,7 +31,9 @@ pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
 /// Brings `index_dir` up to date with `roots`, reporting on stderr; also serves `sqa query --refresh`.
 pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, global: &GlobalArgs) -> Result<Outcome> {
     let cancel = interrupt_flag()?;
-    let mut embedder = load_embedder(global)?;
+    // Re-indexing keeps the index's own model unless one is named.
+    let previous_model = Index::open(index_dir).ok().map(|index| index.meta.model);
+    let mut embedder = load_embedder(global, previous_model.as_ref())?;
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
         Event::Warning { path, message } if !global.quiet => {
@@ -51,9 +53,9 @@ pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, globa
         }
         Err(IndexError::Interrupted(summary)) => {
             eprintln!(
-                "sqa: interrupted after {} files, {} passages embedded; the index at {} is unchanged",
-                summary.files,
-                summary.embedded,
+                "sqa: interrupted after {}, {} embedded; the index at {} is unchanged",
+                counted(summary.files, "file"),
+                counted(summary.embedded, "passage"),
                 index_dir.display()
             );
             Ok(Outcome::Interrupted)
@@ -119,19 +121,19 @@ fn summary_line(s: &Summary, index_dir: &Path) -> String {
     let seconds = s.elapsed.as_secs_f64();
     let rate = s.embedded as f64 / seconds.max(1e-9);
     format!(
-        "indexed {} files ({} added, {} changed, {} removed, {} unchanged), {} passages ({} embedded, {} word pieces, \
-         {rate:.1} passages/s; {} reused) into {} in {seconds:.1} s; skipped {} files, {} warnings",
-        s.files,
+        "indexed {} ({} added, {} changed, {} removed, {} unchanged), {} ({} embedded, {}, {rate:.1} passages/s; \
+         {} reused) into {} in {seconds:.1} s; skipped {}, {}",
+        counted(s.files, "file"),
         s.added,
         s.changed,
         s.removed,
         s.unchanged,
-        s.passages,
+        counted(s.passages, "passage"),
         s.embedded,
-        s.word_pieces,
+        counted(s.word_pieces as usize, "word piece"),
         s.reused,
         index_dir.display(),
-        s.skipped,
-        s.warnings
+        counted(s.skipped, "file"),
+        counted(s.warnings, "warning")
     )
 }

@@ -9,7 +9,7 @@ mod status;
 use std::io::IsTerminal;
 
 use anyhow::Result;
-use sqa::model::{Embedder, ModelError, ModelFiles};
+use sqa::model::{Embedder, ModelError, ModelFiles, ModelInfo};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 
@@ -30,17 +30,31 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
-/// Loads the model named by the global options; the default one is downloaded on first use.
-fn load_embedder(global: &GlobalArgs) -> Result<Embedder> {
-    let files = match ModelFiles::locate(global.model.as_deref()) {
+/// Loads the model: `--model`/`SQA_MODEL`; else the one `index_model` names (the model an existing index was
+/// built with) if the asset directory has it; else the default, downloaded on first use.
+fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>) -> Result<Embedder> {
+    let recorded = index_model.filter(|_| global.model.is_none()).and_then(|info| ModelFiles::installed(&info.name));
+    let files = match recorded {
+        Some(files) => files,
+        None => locate_or_download(global)?,
+    };
+    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads(global))?)
+}
+
+fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {
+    match ModelFiles::locate(global.model.as_deref()) {
         // Missing or half-downloaded (a previous download was interrupted).
         Err(ModelError::NoModel { dir } | ModelError::MissingFile { dir, .. }) if global.model.is_none() => {
             download::fetch_default_model(&dir, global)?;
-            ModelFiles::locate(None)?
+            Ok(ModelFiles::locate(None)?)
         }
-        located => located?,
-    };
-    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads(global))?)
+        located => Ok(located?),
+    }
+}
+
+/// `1 file`, `2 files`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn threads(global: &GlobalArgs) -> usize {

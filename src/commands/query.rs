@@ -12,7 +12,7 @@ use sqa::search::{self, Mode, Params, Scored};
 use sqa::source::{self, Document};
 use sqa::store::{find_index, FileStamp, Index, LexicalBuilder, LexicalView};
 
-use super::{load_embedder, stdin_is_input, use_color, Outcome};
+use super::{counted, load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
 
 /// Passages per model call when embedding piped text.
@@ -49,7 +49,7 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let missing = report_staleness(&index, global.quiet);
     let mode = Mode::from(args.mode);
     let question = if mode.needs_model() {
-        let mut embedder = load_embedder(global)?;
+        let mut embedder = load_embedder(global, Some(&index.meta.model))?;
         index.check_model(embedder.info(), embedder.dims())?;
         embedder.embed(&[&args.question])?
     } else {
@@ -78,7 +78,7 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
 fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-    let mut embedder = load_embedder(global)?;
+    let mut embedder = load_embedder(global, None)?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
@@ -140,8 +140,8 @@ fn report_staleness(index: &Index, quiet: bool) -> HashSet<u32> {
     let staleness = index.staleness();
     if !staleness.is_fresh() && !quiet {
         eprintln!(
-            "sqa: {} indexed files changed and {} disappeared since indexing; run `sqa index` or pass --refresh",
-            staleness.changed.len(),
+            "sqa: {} changed and {} disappeared since indexing; run `sqa index` or pass --refresh",
+            counted(staleness.changed.len(), "indexed file"),
             staleness.missing.len()
         );
     }

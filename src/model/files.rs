@@ -47,6 +47,13 @@ impl ModelFiles {
         Ok(ModelFiles { dir, onnx, tokenizer })
     }
 
+    /// The model named `name` under the asset directory, if it is there and complete.
+    pub fn installed(name: &str) -> Option<Self> {
+        let plain = !name.is_empty() && name != "." && name != ".." && !name.contains('/');
+        let dir = crate::dirs::asset_dir()?.join("models").join(name);
+        plain.then(|| Self::locate(Some(&dir)).ok()).flatten()
+    }
+
     pub fn info(&self) -> Result<ModelInfo, ModelError> {
         let name = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
         let name = name.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

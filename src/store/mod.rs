@@ -36,7 +36,7 @@ pub enum StoreError {
     NotFound(PathBuf),
     #[error("no index found in this directory or any parent: run `sqa index PATH` first, or pass --index DIR")]
     NoneFound,
-    #[error("index at {} is damaged: {reason}; run `sqa index --rebuild`", dir.display())]
+    #[error("index at {} is damaged: {reason}; run `sqa index --rebuild --index {}`", dir.display(), dir.display())]
     Damaged { dir: PathBuf, reason: String },
     #[error("index at {} was built with model {built_with}, not {requested}; use that model or run `sqa index --rebuild`", dir.display())]
     WrongModel { dir: PathBuf, built_with: String, requested: String },

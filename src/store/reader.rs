@@ -156,7 +156,13 @@ impl Index {
 
     /// The paths the index was built from, as the current directory sees them.
     pub fn roots(&self) -> Vec<PathBuf> {
-        self.meta.roots.iter().map(|root| self.base().join(path_from_bytes(root))).collect()
+        let base = self.base();
+        let join = |root: PathBuf| match (base == Path::new("."), root == Path::new(".")) {
+            (true, _) => root,
+            (false, true) => base.to_path_buf(),
+            (false, false) => base.join(root),
+        };
+        self.meta.roots.iter().map(|root| join(path_from_bytes(root))).collect()
     }
 
     /// Row `i` of the vectors.
