@@ -4,6 +4,7 @@ pub mod download;
 mod embedder;
 mod files;
 mod runtime;
+mod session;
 
 pub use embedder::Embedder;
 pub use files::{ModelFiles, ModelInfo, DEFAULT_MODEL};
