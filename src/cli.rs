@@ -132,7 +132,7 @@ pub struct IndexArgs {
     pub max_filesize: u64,
 
     /// Passages per model call
-    #[arg(long, value_name = "N", default_value_t = 32, hide = true)]
+    #[arg(long, value_name = "N", default_value_t = sqa::indexer::DEFAULT_BATCH, hide = true)]
     pub batch_size: usize,
 }
 

@@ -15,8 +15,6 @@ use sqa::store::{find_index, FileStamp, Index, LexicalBuilder, LexicalView};
 use super::{counted, load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
 
-/// Passages per model call when embedding piped text.
-const STDIN_BATCH: usize = 32;
 
 pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
     let color = use_color(global.color);
@@ -83,7 +81,7 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
-    let vectors = embedder.embed_all(&texts, STDIN_BATCH)?;
+    let vectors = embedder.embed_all(&texts, sqa::indexer::DEFAULT_BATCH)?;
     let question = embedder.embed(&[&args.question])?;
     let mut lexical = LexicalBuilder::default();
     texts.iter().for_each(|text| lexical.add(text));
