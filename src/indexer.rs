@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::chunk::{ChunkError, Chunker, Passage};
 use crate::model::{Embedder, ModelError};
 use crate::source::{self, SkipReason, WalkEvent, WalkOptions};
-use crate::store::{checksum, content_hash, FileEntry, FileStamp, Index, IndexWriter, StoreError};
+use crate::store::{checksum, content_hash, index_base, FileEntry, FileStamp, Index, IndexWriter, StoreError};
 
 /// How `sqa index` runs; built once from the command line.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub fn index(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Summary, IndexError> {
     let started = Instant::now();
-    let base = canonical(index_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")));
+    let base = canonical(index_base(index_dir));
     std::fs::create_dir_all(index_dir).map_err(StoreError::io(index_dir))?;
     let root_bytes = roots.iter().map(|root| relative_bytes(root, &base)).collect();
     let writer = IndexWriter::create(index_dir, embedder.info().clone(), embedder.dims(), root_bytes)?;

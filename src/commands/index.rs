@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sqa::indexer::{self, Event, IndexError, IndexOptions, Summary};
 use sqa::output::{escape, escape_path};
 use sqa::source::WalkOptions;
-use sqa::store::{Index, INDEX_DIR_NAME};
+use sqa::store::{index_base, read_meta, recorded_roots, INDEX_DIR_NAME};
 
 use super::{counted, load_embedder, Outcome};
 use crate::cli::{GlobalArgs, IndexArgs};
@@ -32,7 +32,7 @@ pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
 pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, global: &GlobalArgs) -> Result<Outcome> {
     let cancel = interrupt_flag()?;
     // Re-indexing keeps the index's own model unless one is named.
-    let previous_model = Index::open(index_dir).ok().map(|index| index.meta.model);
+    let previous_model = read_meta(index_dir).ok().map(|meta| meta.model);
     let mut embedder = load_embedder(global, previous_model.as_ref())?;
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
@@ -83,7 +83,8 @@ fn roots(args: &IndexArgs, index_dir: &Path) -> Result<Vec<PathBuf>> {
     if let Some(list) = &args.files_from {
         roots.extend(read_path_list(list)?);
     } else if roots.is_empty() {
-        roots = Index::open(index_dir).map(|index| index.roots()).unwrap_or_else(|_| vec![PathBuf::from(".")]);
+        let recorded = read_meta(index_dir).map(|meta| recorded_roots(index_base(index_dir), &meta));
+        roots = recorded.unwrap_or_else(|_| vec![PathBuf::from(".")]);
     }
     Ok(roots)
 }

@@ -8,7 +8,7 @@ mod status;
 
 use std::io::IsTerminal;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use sqa::model::{Embedder, ModelError, ModelFiles, ModelInfo};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
@@ -49,6 +49,14 @@ fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {
             Ok(ModelFiles::locate(None)?)
         }
         located => Ok(located?),
+    }
+}
+
+/// The index to read: `--index`, else the nearest `.sqa` from the current directory upward.
+fn index_dir(global: &GlobalArgs) -> Result<std::path::PathBuf> {
+    match &global.index {
+        Some(dir) => Ok(dir.clone()),
+        None => Ok(sqa::store::find_index(&std::env::current_dir().context("current directory")?)?),
     }
 }
 

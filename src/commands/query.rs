@@ -10,7 +10,7 @@ use sqa::indexer::IndexOptions;
 use sqa::output::{Format, Hit, Printer};
 use sqa::search::{self, Mode, Params, Scored};
 use sqa::source::{self, Document};
-use sqa::store::{find_index, FileStamp, Index, LexicalBuilder, LexicalView};
+use sqa::store::{FileStamp, Index, LexicalBuilder, LexicalView};
 
 use super::{counted, load_embedder, stdin_is_input, use_color, Outcome};
 use crate::cli::{GlobalArgs, QueryArgs};
@@ -34,10 +34,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
 }
 
 fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
-    let dir = match &global.index {
-        Some(dir) => dir.clone(),
-        None => find_index(&std::env::current_dir().context("current directory")?)?,
-    };
+    let dir = super::index_dir(global)?;
     // Open (and verify) the index before the model loads, so a missing index fails fast.
     let mut index = Index::open(&dir)?;
     if args.refresh {

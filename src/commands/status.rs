@@ -2,8 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
-use sqa::store::{find_index, path_from_bytes, Index};
+use anyhow::Result;
+use sqa::store::{path_from_bytes, Index};
 
 use super::Outcome;
 use crate::cli::{GlobalArgs, StatusArgs};
@@ -26,10 +26,7 @@ struct Status {
 }
 
 pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Result<Outcome> {
-    let dir = match &global.index {
-        Some(dir) => dir.clone(),
-        None => find_index(&std::env::current_dir().context("current directory")?)?,
-    };
+    let dir = super::index_dir(global)?;
     let index = Index::open(&dir)?;
     let staleness = index.staleness();
     let status = Status {

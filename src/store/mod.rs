@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 pub use format::{checksum, FileEntry, Meta, PassageEntry, FORMAT_VERSION};
 pub use lexical::{LexicalBuilder, LexicalView, Postings};
-pub use reader::{find_index, path_from_bytes, Index, PassageView};
+pub use reader::{find_index, index_base, path_from_bytes, read_meta, recorded_roots, Index, PassageView};
 pub use stamp::{content_hash, FileStamp, Staleness};
 pub use writer::IndexWriter;
 

@@ -57,21 +57,12 @@ impl Index {
 
     fn open_current(dir: &Path) -> Result<Index, StoreError> {
         let damaged = |reason: String| StoreError::Damaged { dir: dir.to_path_buf(), reason };
-        let current = std::fs::read_to_string(dir.join("CURRENT")).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => StoreError::NotFound(dir.to_path_buf()),
-            _ => StoreError::Io { path: dir.join("CURRENT"), source: e },
-        })?;
-        let name = current.trim();
-        if !name.starts_with("gen-") || name.contains('/') {
-            return Err(damaged(format!("CURRENT names {name:?}")));
-        }
-        let generation = dir.join(name);
-        let meta_bytes = std::fs::read(generation.join("meta.bin")).map_err(|e| damaged(format!("{name}/meta.bin: {e}")))?;
-        let meta = format::decode(&meta_bytes).map_err(&damaged)?;
+        let (name, meta) = read_live_meta(dir)?;
+        let generation = dir.join(&name);
         let vectors = map(&generation.join("vectors.f32")).map_err(&damaged)?;
         let texts = map(&generation.join("texts.bin")).map_err(&damaged)?;
         let lexical = map(&generation.join("lexical.bin")).map_err(&damaged)?;
-        let index = Index { dir: dir.to_path_buf(), generation: name.to_owned(), meta, vectors, texts, lexical };
+        let index = Index { dir: dir.to_path_buf(), generation: name, meta, vectors, texts, lexical };
         index.verify().map_err(damaged)?;
         Ok(index)
     }
@@ -145,7 +136,7 @@ impl Index {
 
     /// The folder the index covers; recorded paths are relative to it.
     pub fn base(&self) -> &Path {
-        self.dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+        index_base(&self.dir)
     }
 
     /// Bytes on disk of the live generation.
@@ -156,13 +147,7 @@ impl Index {
 
     /// The paths the index was built from, as the current directory sees them.
     pub fn roots(&self) -> Vec<PathBuf> {
-        let base = self.base();
-        let join = |root: PathBuf| match (base == Path::new("."), root == Path::new(".")) {
-            (true, _) => root,
-            (false, true) => base.to_path_buf(),
-            (false, false) => base.join(root),
-        };
-        self.meta.roots.iter().map(|root| join(path_from_bytes(root))).collect()
+        recorded_roots(self.base(), &self.meta)
     }
 
     /// Row `i` of the vectors.
@@ -184,6 +169,43 @@ impl Index {
             text: std::str::from_utf8(text).unwrap_or_default(),
         }
     }
+}
+
+/// The live generation's metadata alone (checksummed, small): what a writer needs to know about the index it
+/// replaces (model, roots) without mapping and checksumming the vectors.
+pub fn read_meta(dir: &Path) -> Result<Meta, StoreError> {
+    read_live_meta(dir).map(|(_, meta)| meta)
+}
+
+/// The name `CURRENT` gives the live generation, and that generation's decoded meta.bin.
+fn read_live_meta(dir: &Path) -> Result<(String, Meta), StoreError> {
+    let damaged = |reason: String| StoreError::Damaged { dir: dir.to_path_buf(), reason };
+    let current = std::fs::read_to_string(dir.join("CURRENT")).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => StoreError::NotFound(dir.to_path_buf()),
+        _ => StoreError::Io { path: dir.join("CURRENT"), source: e },
+    })?;
+    let name = current.trim();
+    if !name.starts_with("gen-") || name.contains('/') {
+        return Err(damaged(format!("CURRENT names {name:?}")));
+    }
+    let bytes = std::fs::read(dir.join(name).join("meta.bin")).map_err(|e| damaged(format!("{name}/meta.bin: {e}")))?;
+    let meta = format::decode(&bytes).map_err(&damaged)?;
+    Ok((name.to_owned(), meta))
+}
+
+/// The folder an index directory covers; recorded paths are relative to it.
+pub fn index_base(dir: &Path) -> &Path {
+    dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// The paths an index was built from, as the current directory sees them.
+pub fn recorded_roots(base: &Path, meta: &Meta) -> Vec<PathBuf> {
+    let join = |root: PathBuf| match (base == Path::new("."), root == Path::new(".")) {
+        (true, _) => root,
+        (false, true) => base.to_path_buf(),
+        (false, false) => base.join(root),
+    };
+    meta.roots.iter().map(|root| join(path_from_bytes(root))).collect()
 }
 
 fn map(path: &Path) -> Result<Option<Mmap>, String> {
