@@ -131,7 +131,7 @@ pub struct IndexArgs {
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_filesize: u64,
 
-    /// Passages per model call
+    /// Passages tokenised together between interrupt checks
     #[arg(long, value_name = "N", default_value_t = sqa::indexer::DEFAULT_BATCH, hide = true)]
     pub batch_size: usize,
 }

@@ -3,7 +3,7 @@
 //! Incremental: files whose size and mtime (or, failing that, content hash) match the previous generation are
 //! not read again and keep their vectors; in a changed file, passages whose text is unchanged keep theirs.
 //! A reader thread walks, reads and chunks while the calling thread embeds, so the model never waits for the
-//! disk. New passages are embedded in pools sorted by length, so batches carry little padding.
+//! disk. New passages are embedded in steps of a few, each passage in a model call of its own (unpadded).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,14 +23,14 @@ pub struct IndexOptions {
     pub walk: WalkOptions,
     /// Files larger than this are skipped with a warning.
     pub max_filesize: u64,
-    /// Passages per model call.
+    /// Passages tokenised together, between interrupt checks (each is still its own model call).
     pub batch_size: usize,
     /// Ignore the previous generation: embed everything again.
     pub rebuild: bool,
 }
 
-/// Passages per model call. Smaller batches won here on both counts (158 Rust-book passages, 2 threads):
-/// 32 → 8.9 s and 855 MB peak RSS, 16 → 8.4 s / 532 MB, 8 → 7.8 s / 344 MB, 4 → 7.6 s / 271 MB.
+/// Passages per step: tokenised together (in parallel), then embedded one model call each (see
+/// [`crate::model::Embedder::embed`]); an interrupt is noticed between steps.
 pub const DEFAULT_BATCH: usize = 8;
 
 impl IndexOptions {
@@ -82,7 +82,7 @@ pub enum IndexError {
     Interrupted(Summary),
 }
 
-/// New passages embedded together, sorted by length.
+/// New passages gathered across files before embedding, so small files still make full steps.
 const POOL: usize = 256;
 
 /// Brings the index in `index_dir` (created if needed) up to date with everything under `roots`, replacing
@@ -231,9 +231,8 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Embeds the pooled passages, shortest first, checking for cancellation between batches.
+    /// Embeds the pooled passages, checking for cancellation between steps.
     fn embed_pool(&mut self, batch_size: usize, cancel: &AtomicBool) -> Result<(), IndexError> {
-        self.pool.sort_by_key(|(_, p)| p.word_pieces);
         let dims = self.embedder.dims();
         for batch in self.pool.chunks(batch_size.max(1)) {
             if cancel.load(Ordering::Relaxed) {

@@ -25,17 +25,19 @@ fn reference() -> Reference {
 }
 
 fn embedder() -> Embedder {
-    let files = ModelFiles::locate(Some(&common::model_dir())).unwrap();
+    load(&common::model_dir())
+}
+
+fn load(dir: &std::path::Path) -> Embedder {
+    let files = ModelFiles::locate(Some(dir)).unwrap();
     Embedder::load(&files, None, 2).unwrap()
 }
 
-#[test]
-fn vectors_match_sentence_transformers() {
-    let reference = reference();
-    let mut embedder = embedder();
+/// The worst cosine of `embedder`'s vectors to the reference, all texts in one padded batch (so padding
+/// must not change any vector either).
+fn worst_cosine(embedder: &mut Embedder, reference: &Reference, floor: f32) -> f32 {
     assert_eq!(embedder.dims(), 384);
     let texts: Vec<&str> = reference.texts.iter().map(String::as_str).collect();
-    // One padded batch, so padding must not change any vector.
     let ours = embedder.embed(&texts).unwrap();
     let mut worst = 1.0f32;
     for (i, expected) in reference.vectors.iter().enumerate() {
@@ -43,9 +45,26 @@ fn vectors_match_sentence_transformers() {
         assert!((dot(vector, vector) - 1.0).abs() < 1e-4, "vector {i} is not unit length");
         let cosine = dot(vector, expected);
         worst = worst.min(cosine);
-        assert!(cosine >= 0.995, "text {i} ({:.40}…): cosine {cosine} < 0.995", reference.texts[i]);
+        assert!(cosine >= floor, "text {i} ({:.40}…): cosine {cosine} < {floor}", reference.texts[i]);
     }
+    worst
+}
+
+/// The model file sqa uses: int8 weights and activations cost a little fidelity, bounded here
+/// (the bar of issue 5: cosine ≥ 0.99 to fp32; measured worst 0.992 on these texts).
+#[test]
+fn vectors_match_sentence_transformers() {
+    let worst = worst_cosine(&mut embedder(), &reference(), 0.99);
     eprintln!("fidelity: worst cosine to sentence-transformers fp32 = {worst:.5}");
+}
+
+/// The same graph unquantised (scripts/build-model.py --fp32) is exact: the graph itself is right,
+/// and all the loss above is quantisation.
+#[test]
+fn fp32_build_is_exact() {
+    let dir = common::model_dir().with_file_name("all-MiniLM-L6-v2-fp32");
+    let worst = worst_cosine(&mut load(&dir), &reference(), 0.99999);
+    eprintln!("fidelity of the fp32 build: worst cosine = {worst:.7}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use ort::session::{Session, SessionInputValue};
 use ort::value::{Tensor, ValueType};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 use super::session::ModelSession;
 use super::{load_runtime, ModelError, ModelFiles, ModelInfo};
@@ -52,50 +52,56 @@ impl Embedder {
         &self.tokenizer
     }
 
-    /// Embeds any number of texts in batches of `batch_size`, grouped by length so that little time goes
-    /// into padding; returns the vectors in the order of `texts`.
-    pub fn embed_all(&mut self, texts: &[&str], batch_size: usize) -> Result<Vec<f32>, ModelError> {
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
-        let mut vectors = vec![0f32; texts.len() * self.dims];
-        for batch in order.chunks(batch_size.max(1)) {
-            let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
-            let embedded = self.embed(&batch_texts)?;
-            for (&i, vector) in batch.iter().zip(embedded.chunks_exact(self.dims)) {
-                vectors[i * self.dims..][..self.dims].copy_from_slice(vector);
-            }
+    /// Embeds any number of texts, `step` tokenised together at a time; returns the vectors in the order of
+    /// `texts`.
+    pub fn embed_all(&mut self, texts: &[&str], step: usize) -> Result<Vec<f32>, ModelError> {
+        let mut vectors = Vec::with_capacity(texts.len() * self.dims);
+        for chunk in texts.chunks(step.max(1)) {
+            vectors.extend(self.embed(chunk)?);
         }
         Ok(vectors)
     }
 
-    /// Embeds a batch; returns `texts.len() × dims` floats, row-major, each row of unit length.
+    /// Embeds texts, tokenised together, each in a model call of its own; returns `texts.len() × dims`
+    /// floats, row-major, each row of unit length.
+    ///
+    /// One sequence per call, never a padded batch: with a dynamically quantised model the activations'
+    /// int8 scale is set per call, so a batch's longest or oddest text would shift every other text's
+    /// vector (measured: cosine 0.995 between a text alone and in a batch of 9). It is also the fastest
+    /// here, since one sequence's activations stay in cache: 560 SciFact passages, 2 threads, int8 model,
+    /// batches of 1 / 8 / 32 → 70 / 41 / 23 passages/s (Python onnxruntime, same file).
     pub fn embed(&mut self, texts: &[&str]) -> Result<Vec<f32>, ModelError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
-        let batch = Batch::new(&encodings);
-        let inputs = batch.inputs(self.has_token_type_ids).map_err(|e| ModelError::Inference(e.to_string()))?;
-        let outputs = self.session.run(inputs).map_err(|e| ModelError::Inference(e.to_string()))?;
-        let (shape, hidden) =
-            outputs[0].try_extract_tensor::<f32>().map_err(|e| ModelError::Inference(e.to_string()))?;
-        let mut vectors = match shape.len() {
-            3 => mean_pool(hidden, &batch.attention_mask, batch.rows, batch.cols, self.dims),
+        let mut vectors = Vec::with_capacity(texts.len() * self.dims);
+        for encoding in &encodings {
+            vectors.extend(self.embed_one(encoding)?);
+        }
+        Ok(vectors)
+    }
+
+    fn embed_one(&mut self, encoding: &tokenizers::Encoding) -> Result<Vec<f32>, ModelError> {
+        let error = |e: ort::Error| ModelError::Inference(e.to_string());
+        let inputs = Sequence::new(encoding).inputs(self.has_token_type_ids).map_err(error)?;
+        let outputs = self.session.run(inputs).map_err(error)?;
+        let (shape, hidden) = outputs[0].try_extract_tensor::<f32>().map_err(error)?;
+        let mut vector = match shape.len() {
+            3 => mean(hidden, self.dims),
             _ => hidden.to_vec(),
         };
-        vectors.chunks_exact_mut(self.dims).for_each(normalise);
-        Ok(vectors)
+        normalise(&mut vector);
+        Ok(vector)
     }
 }
 
 fn load_tokenizer(files: &ModelFiles) -> Result<Tokenizer, ModelError> {
     let error = |message: String| ModelError::Tokenizer { path: files.tokenizer.clone(), message };
     let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| error(e.to_string()))?;
-    // Override the file's own settings (often a fixed 128): pad to the batch's longest, cut only at the hard limit.
-    tokenizer.with_padding(Some(PaddingParams { strategy: PaddingStrategy::BatchLongest, ..Default::default() }));
+    // Override the file's own settings (often a fixed 128): no padding (one sequence per call), cut only at
+    // the hard limit.
+    tokenizer.with_padding(None);
     tokenizer
         .with_truncation(Some(TruncationParams { max_length: HARD_MAX_TOKENS, ..Default::default() }))
         .map_err(|e| error(e.to_string()))?;
@@ -112,59 +118,45 @@ fn output_dims(session: &Session) -> Option<usize> {
     }
 }
 
-/// A tokenised batch as the flat i64 tensors BERT takes.
-struct Batch {
-    rows: usize,
-    cols: usize,
+/// One tokenised text as the [1, tokens] i64 tensors BERT takes.
+struct Sequence {
     input_ids: Vec<i64>,
     attention_mask: Vec<i64>,
     token_type_ids: Vec<i64>,
 }
 
-impl Batch {
-    fn new(encodings: &[tokenizers::Encoding]) -> Self {
-        let cols = encodings.first().map_or(0, |e| e.len());
-        let flat = |field: fn(&tokenizers::Encoding) -> &[u32]| {
-            encodings.iter().flat_map(|e| field(e).iter().map(|&v| v as i64)).collect::<Vec<i64>>()
-        };
-        Batch {
-            rows: encodings.len(),
-            cols,
-            input_ids: flat(|e| e.get_ids()),
-            attention_mask: flat(|e| e.get_attention_mask()),
-            token_type_ids: flat(|e| e.get_type_ids()),
+impl Sequence {
+    fn new(encoding: &tokenizers::Encoding) -> Self {
+        let widen = |values: &[u32]| values.iter().map(|&v| v as i64).collect::<Vec<i64>>();
+        Sequence {
+            input_ids: widen(encoding.get_ids()),
+            attention_mask: widen(encoding.get_attention_mask()),
+            token_type_ids: widen(encoding.get_type_ids()),
         }
     }
 
-    fn inputs(&self, with_token_type_ids: bool) -> ort::Result<Vec<(Cow<'static, str>, SessionInputValue<'static>)>> {
-        let shape = [self.rows as i64, self.cols as i64];
-        let tensor = |data: &Vec<i64>| Tensor::from_array((shape, data.clone())).map(SessionInputValue::from);
+    fn inputs(self, with_token_type_ids: bool) -> ort::Result<Vec<(Cow<'static, str>, SessionInputValue<'static>)>> {
+        let shape = [1, self.input_ids.len() as i64];
+        let tensor = |data: Vec<i64>| Tensor::from_array((shape, data)).map(SessionInputValue::from);
         let mut inputs = vec![
-            (Cow::Borrowed("input_ids"), tensor(&self.input_ids)?),
-            (Cow::Borrowed("attention_mask"), tensor(&self.attention_mask)?),
+            (Cow::Borrowed("input_ids"), tensor(self.input_ids)?),
+            (Cow::Borrowed("attention_mask"), tensor(self.attention_mask)?),
         ];
         if with_token_type_ids {
-            inputs.push((Cow::Borrowed("token_type_ids"), tensor(&self.token_type_ids)?));
+            inputs.push((Cow::Borrowed("token_type_ids"), tensor(self.token_type_ids)?));
         }
         Ok(inputs)
     }
 }
 
-/// Mean of each row's token vectors over its attention mask.
-fn mean_pool(hidden: &[f32], mask: &[i64], rows: usize, cols: usize, dims: usize) -> Vec<f32> {
-    let mut pooled = vec![0f32; rows * dims];
-    for (row, out) in pooled.chunks_exact_mut(dims).enumerate() {
-        let mut count = 0f32;
-        for col in 0..cols {
-            if mask[row * cols + col] == 0 {
-                continue;
-            }
-            count += 1.0;
-            let token = &hidden[(row * cols + col) * dims..][..dims];
-            out.iter_mut().zip(token).for_each(|(o, t)| *o += t);
-        }
-        out.iter_mut().for_each(|o| *o /= count.max(1e-9));
+/// Mean of one sequence's token vectors (unpadded, so every token counts).
+fn mean(hidden: &[f32], dims: usize) -> Vec<f32> {
+    let mut pooled = vec![0f32; dims];
+    let tokens = hidden.len() / dims;
+    for token in hidden.chunks_exact(dims) {
+        pooled.iter_mut().zip(token).for_each(|(p, t)| *p += t);
     }
+    pooled.iter_mut().for_each(|p| *p /= tokens.max(1) as f32);
     pooled
 }
 
