@@ -67,16 +67,19 @@ fn fp32_build_is_exact() {
     eprintln!("fidelity of the fp32 build: worst cosine = {worst:.7}");
 }
 
+/// A text's vector depends on that text alone: not on what it is embedded with, nor on which of several
+/// parallel sessions runs it.
 #[test]
 fn batching_does_not_change_vectors() {
     let reference = reference();
-    let mut embedder = embedder();
+    let mut alone = embedder();
+    let mut parallel = embedder().with_sessions(2);
     let texts: Vec<&str> = reference.texts.iter().map(String::as_str).collect();
-    let together = embedder.embed_all(&texts, 4).unwrap();
+    let together = parallel.embed_all(&texts, 4).unwrap();
     for (i, text) in texts.iter().enumerate() {
-        let alone = embedder.embed(&[text]).unwrap();
-        let cosine = dot(&alone, &together[i * 384..][..384]);
-        assert!(cosine > 0.9999, "text {i}: cosine {cosine} between alone and batched");
+        let by_itself = alone.embed(&[text]).unwrap();
+        let cosine = dot(&by_itself, &together[i * 384..][..384]);
+        assert!(cosine > 0.99999, "text {i}: cosine {cosine} between alone and batched");
     }
 }
 

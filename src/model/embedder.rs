@@ -15,9 +15,14 @@ const HARD_MAX_TOKENS: usize = 512;
 
 /// A loaded model, ready to embed batches of text.
 pub struct Embedder {
-    session: ModelSession,
+    /// The first runs with `threads` intra-op threads; [`Embedder::with_sessions`] adds one-thread ones that
+    /// embed other texts at the same time.
+    sessions: Vec<ModelSession>,
     tokenizer: Tokenizer,
     info: ModelInfo,
+    files: ModelFiles,
+    /// Sessions still to open for [`Embedder::with_sessions`] (0: none).
+    parallel: usize,
     has_token_type_ids: bool,
     dims: usize,
     // Sessions need the environment alive.
@@ -36,7 +41,27 @@ impl Embedder {
             path: files.onnx.clone(),
             message: "its first output is not a [batch, tokens, dims] or [batch, dims] float tensor".into(),
         })?;
-        Ok(Embedder { session, tokenizer, info, has_token_type_ids, dims, _environment: environment })
+        Ok(Embedder { sessions: vec![session], tokenizer, info, files: files.clone(), parallel: 0, has_token_type_ids, dims, _environment: environment })
+    }
+
+    /// Embeds many texts with `count` sessions of one thread each, every one on a different text, instead of
+    /// one session splitting each text's work across threads: no hand-offs inside a model call, and a core
+    /// taken by another program stalls one text rather than every one. Measured here (100 SciFact abstracts,
+    /// 2 cores, another build running): 22-29 → 39-43 passages/s. The sessions open on the first call with
+    /// more than one text, so an index run with nothing to embed pays nothing; they share the mapped model
+    /// but each holds its own pre-packed weights (about 100 MB more at peak).
+    pub fn with_sessions(mut self, count: usize) -> Self {
+        self.parallel = count;
+        self
+    }
+
+    fn open_parallel_sessions(&mut self) -> Result<(), ModelError> {
+        let sessions = (0..self.parallel)
+            .map(|_| super::session::open(&self._environment, &self.files, &self.info, 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.sessions = sessions;
+        self.parallel = 0;
+        Ok(())
     }
 
     pub fn dims(&self) -> usize {
@@ -75,25 +100,57 @@ impl Embedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
-        let mut vectors = Vec::with_capacity(texts.len() * self.dims);
-        for encoding in &encodings {
-            vectors.extend(self.embed_one(encoding)?);
+        if self.parallel > 1 && texts.len() > 1 {
+            self.open_parallel_sessions()?;
+        }
+        let (dims, token_types) = (self.dims, self.has_token_type_ids);
+        if let [session] = self.sessions.as_mut_slice() {
+            return encodings.iter().try_fold(Vec::with_capacity(texts.len() * dims), |mut vectors, encoding| {
+                vectors.extend(embed_one(session, encoding, token_types, dims)?);
+                Ok(vectors)
+            });
+        }
+        // Each session takes the next text not yet taken, so long and short texts even out.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results = std::thread::scope(|scope| {
+            let workers: Vec<_> = self
+                .sessions
+                .iter_mut()
+                .map(|session| {
+                    let (next, encodings) = (&next, &encodings);
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(encoding) = encodings.get(i) else { return Ok(done) };
+                            done.push((i, embed_one(session, encoding, token_types, dims)?));
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect::<Vec<_>>()
+        });
+        let mut vectors = vec![0f32; texts.len() * dims];
+        for done in results {
+            for (i, vector) in done? {
+                vectors[i * dims..][..dims].copy_from_slice(&vector);
+            }
         }
         Ok(vectors)
     }
+}
 
-    fn embed_one(&mut self, encoding: &tokenizers::Encoding) -> Result<Vec<f32>, ModelError> {
-        let error = |e: ort::Error| ModelError::Inference(e.to_string());
-        let inputs = Sequence::new(encoding).inputs(self.has_token_type_ids).map_err(error)?;
-        let outputs = self.session.run(inputs).map_err(error)?;
-        let (shape, hidden) = outputs[0].try_extract_tensor::<f32>().map_err(error)?;
-        let mut vector = match shape.len() {
-            3 => mean(hidden, self.dims),
-            _ => hidden.to_vec(),
-        };
-        normalise(&mut vector);
-        Ok(vector)
-    }
+fn embed_one(session: &mut ModelSession, encoding: &tokenizers::Encoding, token_types: bool, dims: usize) -> Result<Vec<f32>, ModelError> {
+    let error = |e: ort::Error| ModelError::Inference(e.to_string());
+    let inputs = Sequence::new(encoding).inputs(token_types).map_err(error)?;
+    let outputs = session.run(inputs).map_err(error)?;
+    let (shape, hidden) = outputs[0].try_extract_tensor::<f32>().map_err(error)?;
+    let mut vector = match shape.len() {
+        3 => mean(hidden, dims),
+        _ => hidden.to_vec(),
+    };
+    normalise(&mut vector);
+    Ok(vector)
 }
 
 fn load_tokenizer(files: &ModelFiles) -> Result<Tokenizer, ModelError> {
