@@ -30,32 +30,39 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
         query_index(args, global, &mut printer)?;
     }
     printer.flush()?;
+    sqa::trace::mark("printed");
     Ok(if printer.printed() > 0 { Outcome::Found } else { Outcome::NothingFound })
 }
 
 fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let dir = super::index_dir(global)?;
-    // Open (and verify) the index before the model loads, so a missing index fails fast.
+    // Open the index before the model loads, so a missing or damaged index fails fast.
     let mut index = Index::open(&dir)?;
+    sqa::trace::mark("index open");
     if args.refresh {
         super::index::update(&dir, &index.roots(), &IndexOptions::refresh(), global)?;
         index = Index::open(&dir)?;
     }
-    let missing = report_staleness(&index, global.quiet);
     let mode = Mode::from(args.mode);
-    let question = if mode.needs_model() {
-        let mut embedder = load_embedder(global, Some(&index.meta.model))?;
-        index.check_model(embedder.info(), embedder.dims())?;
-        embedder.embed(&[&args.question])?
-    } else {
-        Vec::new() // lexical mode needs no model
-    };
+    let wanted = |hidden: usize| if args.files_with_matches { index.len() } else { args.top + hidden };
+    let (missing, ranked) = std::thread::scope(|scope| -> Result<_> {
+        // The model loads on one core while the other checks staleness and ranks by words.
+        let question = mode.needs_model().then(|| scope.spawn(|| embed_question(&index, &args.question, global)));
+        let missing = report_staleness(&index, global.quiet);
+        let hidden = hidden_passages(&index, &missing);
+        let words = search::by_words(&index.lexical(), mode, &args.question, wanted(hidden), &Params::default());
+        sqa::trace::mark("ranked by words");
+        let vector = match question {
+            Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => Vec::new(), // lexical mode needs no model
+        };
+        let ranked = search::by_meaning(index.vectors(), mode, &vector, words, wanted(hidden), &Params::default());
+        Ok((missing, ranked))
+    })?;
+    sqa::trace::mark("ranked");
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
     let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
-    let hidden = if missing.is_empty() { 0 } else { (0..index.len()).filter(|&row| in_missing_file(row)).count() };
-    let wanted = if args.files_with_matches { index.len() } else { args.top + hidden };
-    let ranked = search::search(&index, mode, &args.question, &question, wanted, &Params::default());
     let ranked = ranked.into_iter().filter(|s| !in_missing_file(s.row));
     for scored in Selection::new(args).select(ranked, |row| index.passage(row).file) {
         let passage = index.passage(scored.row);
@@ -69,11 +76,31 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     Ok(())
 }
 
+/// Loads the model (the index's own unless one is named), checks it built the index, embeds the question.
+fn embed_question(index: &Index, question: &str, global: &GlobalArgs) -> Result<Vec<f32>> {
+    // One thread: a single short question gains nothing from a pool, whose idle workers would spin on
+    // the cores the scan needs.
+    let mut embedder = load_embedder(global, Some(&index.meta.model), Some(1))?;
+    sqa::trace::mark("model loaded");
+    index.check_model(embedder.info(), embedder.dims())?;
+    let vector = embedder.embed(&[question])?;
+    sqa::trace::mark("question embedded");
+    Ok(vector)
+}
+
+/// How many passages belong to vanished files (they are ranked, then not printed).
+fn hidden_passages(index: &Index, missing: &HashSet<u32>) -> usize {
+    if missing.is_empty() {
+        return 0;
+    }
+    index.meta.passages.iter().filter(|p| missing.contains(&p.file)).count()
+}
+
 /// Searches the text piped on stdin: chunk, embed, rank, print; nothing is written.
 fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-    let mut embedder = load_embedder(global, None)?;
+    let mut embedder = load_embedder(global, None, None)?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;

@@ -86,17 +86,32 @@ pub fn rank(
     k: usize,
     params: &Params,
 ) -> Vec<Scored> {
+    let words = by_words(lexical, mode, text, k, params);
+    by_meaning(vectors, mode, vector, words, k, params)
+}
+
+/// The half of a search that needs no question vector, so it can run while the model loads: BM25's
+/// candidates (none in dense mode).
+pub fn by_words(lexical: &LexicalView, mode: Mode, text: &str, k: usize, params: &Params) -> Vec<Scored> {
+    match mode {
+        Mode::Dense => Vec::new(),
+        Mode::Lexical => params.bm25.top_k(lexical, text, k),
+        Mode::Hybrid => params.bm25.top_k(lexical, text, fusion_depth(k, params)),
+    }
+}
+
+/// The other half, given the question's vector and [`by_words`]' candidates: the dense scan and the fusion.
+pub fn by_meaning(vectors: &[f32], mode: Mode, vector: &[f32], words: Vec<Scored>, k: usize, params: &Params) -> Vec<Scored> {
     match mode {
         Mode::Dense => top_k(vectors, vector, k),
-        Mode::Lexical => params.bm25.top_k(lexical, text, k),
-        Mode::Hybrid => {
-            // Fusing fixed-depth lists keeps a passage's fused score independent of how many are asked for.
-            let depth = k.max(params.fusion.depth);
-            let dense = top_k(vectors, vector, depth);
-            let lexical = params.bm25.top_k(lexical, text, depth);
-            params.fusion.fuse(&dense, &lexical, k)
-        }
+        Mode::Lexical => words,
+        Mode::Hybrid => params.fusion.fuse(&top_k(vectors, vector, fusion_depth(k, params)), &words, k),
     }
+}
+
+/// Fusing fixed-depth lists keeps a passage's fused score independent of how many are asked for.
+fn fusion_depth(k: usize, params: &Params) -> usize {
+    k.max(params.fusion.depth)
 }
 
 /// The `k` highest-scoring of `scored`, best first, with a heap of `k`.
