@@ -60,8 +60,10 @@ pub fn top_k_index(index: &Index, query: &[f32], k: usize, threads: usize) -> Re
         passes.iter().flat_map(|p| &p.candidates).filter(|&&(_, upper)| upper >= floor).map(|&(row, _)| row).collect();
     candidates.sort_unstable();
     crate::trace::mark(&format!("first pass: {} candidates for the top {k} of {}", candidates.len(), index.len()));
-    let exact = candidates.into_iter().map(|row| Ok(Scored { row, score: dot(index.vector(row)?, query) }));
-    Ok(best(exact.collect::<Result<Vec<_>, StoreError>>()?.into_iter(), k))
+    let mut vectors = Vec::new();
+    index.read_vectors(&candidates, &mut vectors)?;
+    let exact = candidates.iter().zip(vectors.chunks_exact(query.len())).map(|(&row, v)| Scored { row, score: dot(v, query) });
+    Ok(best(exact, k))
 }
 
 /// The question quantised to 16-bit integers, and what bounds a first-pass score's error.

@@ -29,6 +29,8 @@ pub struct Index {
     quantized: Checked,
     /// Each row is checked against the hash its group in vectors.q8 records.
     vectors: Option<Mmap>,
+    /// The same file, for reading scattered rows without a page fault each.
+    vectors_file: std::fs::File,
 }
 
 /// One passage of an open index.
@@ -71,8 +73,10 @@ impl Index {
         let texts = open("texts.bin", &meta.texts_sums).map_err(&damaged)?;
         let lexical = open("lexical.bin", &meta.lexical_sums).map_err(&damaged)?;
         let quantized = open("vectors.q8", &meta.quantized_sums).map_err(&damaged)?;
-        let vectors = map(&generation.join("vectors.f32")).map_err(&damaged)?;
-        let index = Index { dir: dir.to_path_buf(), generation: name, meta, passages, texts, lexical, quantized, vectors };
+        let vectors_path = generation.join("vectors.f32");
+        let vectors = map(&vectors_path).map_err(&damaged)?;
+        let vectors_file = std::fs::File::open(&vectors_path).map_err(|e| damaged(format!("{}: {e}", vectors_path.display())))?;
+        let index = Index { dir: dir.to_path_buf(), generation: name, meta, passages, texts, lexical, quantized, vectors, vectors_file };
         index.check_lengths().map_err(damaged)?;
         Ok(index)
     }
@@ -192,6 +196,24 @@ impl Index {
             return Err(self.damaged("vectors.f32 is misaligned".into()));
         }
         Ok(floats)
+    }
+
+    /// Rows `rows` of vectors.f32, each checked against its hash, one after another in `out`. Read with a
+    /// system call per row: a query's candidate rows lie scattered, and a page fault per row costs more.
+    pub fn read_vectors(&self, rows: &[usize], out: &mut Vec<f32>) -> Result<(), StoreError> {
+        use std::os::unix::fs::FileExt;
+        let dims = self.dims();
+        let mut bytes = vec![0u8; dims * 4];
+        out.clear();
+        out.reserve(rows.len() * dims);
+        for &row in rows {
+            let read = self.vectors_file.read_exact_at(&mut bytes, (row * dims * 4) as u64);
+            if read.is_err() || row >= self.len() || quant::row_hash(&bytes) != self.group(row / GROUP)?.row_hash(row % GROUP) {
+                return Err(self.damaged(format!("vectors.f32 row {row} does not match its checksum")));
+            }
+            out.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        }
+        Ok(())
     }
 
     /// Passage `i`'s record.
