@@ -22,10 +22,14 @@ pub fn group_bytes(rows: usize, dims: usize) -> usize {
 /// Appends `vector`'s codes to `codes`; returns its step. A vector holding a NaN or an infinity gets a NaN
 /// step, which makes every reader fall back to its exact row.
 fn quantize(vector: &[f32], codes: &mut Vec<u8>) -> f32 {
-    let max = if vector.iter().all(|x| x.is_finite()) { vector.iter().fold(0f32, |max, x| max.max(x.abs())) } else { f32::NAN };
-    if !(max > 0.0) {
+    if !vector.iter().all(|x| x.is_finite()) {
         codes.extend(std::iter::repeat_n(0, vector.len()));
-        return if max == 0.0 { 0.0 } else { f32::NAN };
+        return f32::NAN;
+    }
+    let max = vector.iter().fold(0f32, |max, x| max.max(x.abs()));
+    if max == 0.0 {
+        codes.extend(std::iter::repeat_n(0, vector.len()));
+        return 0.0;
     }
     let step = max / 127.0;
     codes.extend(vector.iter().map(|x| (x / step).round().clamp(-127.0, 127.0) as i8 as u8));

@@ -169,7 +169,9 @@ impl HashedFile {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.out.write_all(bytes).map_err(StoreError::io(&self.path))?;
-        self.hasher.as_mut().map(|h| h.update(bytes));
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(bytes);
+        }
         Ok(())
     }
 
