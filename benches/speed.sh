@@ -3,11 +3,17 @@
 # cold `sqa query` latency at 10k / 100k / 1M passages, peak memory. Not a test: it prints figures.
 #   benches/speed.sh          quick: 300 SciFact documents; queries at 10k and 100k
 #   benches/speed.sh --full   all 5,183 SciFact documents; queries up to 1M
+#   benches/speed.sh --queries-only | --full-queries   cold queries alone: at 10k and 100k | up to 1M
 # Needs ../shared/eval/scifact. The Python reference runs use $BENCH_PYTHON, else a venv made in
 # target/bench-venv (sentence-transformers, torch, onnxruntime: a large download, once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-full=0; [[ "${1:-}" == --full ]] && full=1
+full=0; queries_only=0
+case "${1:-}" in
+  --full) full=1 ;;
+  --queries-only) queries_only=1 ;;
+  --full-queries) full=1; queries_only=1 ;;
+esac
 threads="${SQA_THREADS:-2}"
 scifact="${SCIFACT:-../shared/eval/scifact}"
 model="${SQA_MODEL:-${XDG_CACHE_HOME:-$HOME/.cache}/sqa/models/all-MiniLM-L6-v2}"
@@ -17,6 +23,8 @@ cargo build --release --locked --examples --bin sqa 2>/dev/null
 sqa="$PWD/target/release/sqa"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads $threads; model $(basename "$model") ($(stat -c %s "$model/model.onnx") bytes)"
+if ((!queries_only)); then
 python="${BENCH_PYTHON:-}"
 if [[ -z "$python" ]]; then
   python=target/bench-venv/bin/python
@@ -36,7 +44,6 @@ for n, line in enumerate(open(src, encoding="utf-8")):
     d = json.loads(line)
     open(f"{out}/{d['_id']}.txt", "w", encoding="utf-8").write(f"{d['title']}\n\n{d['text']}\n")
 PY
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); threads $threads; model $(basename "$model") ($(stat -c %s "$model/model.onnx") bytes)"
 
 # Indexing: sqa, then the references on exactly sqa's passages.
 (cd "$work" && /usr/bin/time -f "%e %M" "$sqa" index corpus 2> index.err >/dev/null) || { cat "$work/index.err"; exit 2; }
@@ -62,9 +69,11 @@ for r in rows:
         print(f"  fidelity of the ONNX file to sentence-transformers fp32: min cosine {r['min_cosine']:.4f}, mean {r['mean_cosine']:.4f}")
 PY
 
+fi
+
 # Cold queries: a new process each time (page cache warm), median of 11, on synthetic unit vectors.
 sizes=(10000 100000); ((full)) && sizes+=(1000000)
-echo; echo "cold sqa query (new process, question embedded by the real model, exact scan), median of 11:"
+echo; echo "cold sqa query (new process, hybrid, question embedded by the real model, exact ranking), median of 11:"
 for n in "${sizes[@]}"; do
   dir="$work/synthetic-$n"; mkdir -p "$dir"
   "$PWD/target/release/examples/synthetic_index" "$dir" "$n" "$model"

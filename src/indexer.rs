@@ -132,20 +132,28 @@ impl Previous {
         if !dir.join("CURRENT").exists() {
             return None;
         }
-        let index = match Index::open(dir).and_then(|i| i.check_model(embedder.info(), embedder.dims()).map(|_| i)) {
-            Ok(index) => index,
+        match Self::read(dir, embedder) {
+            Ok(previous) => Some(previous),
             Err(e) => {
                 on_event(Event::Warning { path: dir, message: format!("{e}; rebuilding it") });
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Opens and verifies every byte (rows are copied from it unread by queries), then indexes its rows.
+    fn read(dir: &Path, embedder: &Embedder) -> Result<Previous, StoreError> {
+        let index = Index::open(dir)?;
+        index.check_model(embedder.info(), embedder.dims())?;
+        index.verify_all()?;
         let mut rows_by_file = vec![Vec::new(); index.meta.files.len()];
         let mut row_by_text = HashMap::with_capacity(index.len());
-        for (row, passage) in index.meta.passages.iter().enumerate() {
+        for row in 0..index.len() {
+            let passage = index.entry(row)?;
             rows_by_file[passage.file as usize].push(row as u32);
             row_by_text.insert(passage.text_hash, row as u32);
         }
-        Some(Previous { index, rows_by_file, row_by_text })
+        Ok(Previous { index, rows_by_file, row_by_text })
     }
 
     /// What the reader thread needs to skip unchanged files: path → (id, stamp, content hash).
@@ -221,7 +229,7 @@ impl Run<'_> {
             let reusable = self.previous.as_ref().and_then(|p| Some((p, *p.row_by_text.get(&checksum(passage.text.as_bytes()))?)));
             match reusable {
                 Some((previous, row)) => {
-                    let vector = previous.index.vector(row as usize);
+                    let vector = previous.index.vector(row as usize)?;
                     self.writer.add_passage(id, &passage, vector)?;
                     self.summary.reused += 1;
                 }
@@ -261,9 +269,9 @@ impl Run<'_> {
 }
 
 fn copy_row(writer: &mut IndexWriter, previous: &Previous, file: u32, row: u32) -> Result<(), StoreError> {
-    let view = previous.index.passage(row as usize);
-    let entry = &previous.index.meta.passages[row as usize];
-    writer.copy_passage(file, entry, view.text, previous.index.vector(row as usize))
+    let view = previous.index.passage(row as usize)?;
+    let entry = previous.index.entry(row as usize)?;
+    writer.copy_passage(file, &entry, view.text, previous.index.vector(row as usize)?)
 }
 
 /// What the reader thread hands over.

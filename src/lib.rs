@@ -22,3 +22,4 @@ pub mod source;
 pub mod store;
 pub mod dirs;
 pub mod eval;
+pub mod trace;

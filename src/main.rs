@@ -10,6 +10,7 @@ use clap::Parser;
 use commands::Outcome;
 
 fn main() -> ExitCode {
+    sqa::trace::start();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(Outcome::Found) => ExitCode::SUCCESS,

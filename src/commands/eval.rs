@@ -38,12 +38,12 @@ pub fn run(args: &EvalArgs, global: &GlobalArgs) -> Result<Outcome> {
     eprintln!("sqa: embedded {} queries in {:.1} s", dataset.queries.len(), embedding.elapsed().as_secs_f64());
 
     if args.tune {
-        tune(&index, &dataset, &vectors);
+        tune(&index, &dataset, &vectors)?;
     }
     println!("| dataset | split | mode | queries | nDCG@10 | R@10 | R@100 | ms/query |");
     println!("|---|---|---|---|---|---|---|---|");
     for mode in modes {
-        let scores = evaluate(&index, &dataset, &vectors, mode, &Params::default());
+        let scores = evaluate(&index, &dataset, &vectors, mode, &Params::default())?;
         println!("{}", row(&dataset, mode.name(), &scores));
     }
     eprintln!(
@@ -56,7 +56,7 @@ pub fn run(args: &EvalArgs, global: &GlobalArgs) -> Result<Outcome> {
 }
 
 fn embed_queries(dataset: &Dataset, index: &Index, global: &GlobalArgs) -> Result<Vec<f32>> {
-    let mut embedder = load_embedder(global, None)?.with_sessions(super::threads(global));
+    let mut embedder = load_embedder(global, None, None)?.with_sessions(super::threads(global));
     index.check_model(embedder.info(), embedder.dims())?;
     let texts: Vec<&str> = dataset.queries.iter().map(|(_, text)| text.as_str()).collect();
     Ok(embedder.embed_all(&texts, QUERY_BATCH)?)
@@ -72,7 +72,7 @@ fn row(dataset: &Dataset, mode: &str, s: &Scores) -> String {
 
 /// Sweeps BM25's k1 and b (lexical mode), then RRF's k and the blend weight (hybrid mode, with the default
 /// BM25 parameters), printing one table row per setting.
-fn tune(index: &Index, dataset: &Dataset, vectors: &[f32]) {
+fn tune(index: &Index, dataset: &Dataset, vectors: &[f32]) -> Result<()> {
     let mut settings: Vec<(String, Mode, Params)> = Vec::new();
     for k1 in [0.6, 0.9, 1.2, 1.5] {
         for b in [0.3, 0.4, 0.6, 0.75] {
@@ -93,9 +93,10 @@ fn tune(index: &Index, dataset: &Dataset, vectors: &[f32]) {
     println!("| setting | nDCG@10 | R@10 | R@100 |");
     println!("|---|---|---|---|");
     for (name, mode, params) in settings {
-        let s = evaluate(index, dataset, vectors, mode, &params);
+        let s = evaluate(index, dataset, vectors, mode, &params)?;
         println!("| {name} | {:.4} | {:.4} | {:.4} |", s.ndcg10, s.recall10, s.recall100);
     }
     println!();
+    Ok(())
 }
 

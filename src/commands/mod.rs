@@ -31,14 +31,15 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// Loads the model: `--model`/`SQA_MODEL`; else the one `index_model` names (the model an existing index was
-/// built with) if the asset directory has it; else the default, downloaded on first use.
-fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>) -> Result<Embedder> {
+/// built with) if the asset directory has it; else the default, downloaded on first use. `threads` overrides
+/// `--threads` for the model's own work.
+fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>, threads: Option<usize>) -> Result<Embedder> {
     let recorded = index_model.filter(|_| global.model.is_none()).and_then(|info| ModelFiles::installed(&info.name));
     let files = match recorded {
         Some(files) => files,
         None => locate_or_download(global)?,
     };
-    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads(global))?)
+    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads.unwrap_or_else(|| self::threads(global)))?)
 }
 
 fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {

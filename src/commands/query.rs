@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use sqa::chunk::{Chunker, Passage};
 use sqa::indexer::IndexOptions;
 use sqa::output::{Format, Hit, Printer};
-use sqa::search::{self, Mode, Params, Scored};
+use sqa::search::{self, Mode, Params};
 use sqa::source::{self, Document};
 use sqa::store::{FileStamp, Index, LexicalBuilder, LexicalView};
 
@@ -30,35 +30,53 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Result<Outcome> {
         query_index(args, global, &mut printer)?;
     }
     printer.flush()?;
+    sqa::trace::mark("printed");
     Ok(if printer.printed() > 0 { Outcome::Found } else { Outcome::NothingFound })
 }
 
 fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let dir = super::index_dir(global)?;
-    // Open (and verify) the index before the model loads, so a missing index fails fast.
+    // Open the index before the model loads, so a missing or damaged index fails fast.
     let mut index = Index::open(&dir)?;
+    sqa::trace::mark("index open");
     if args.refresh {
         super::index::update(&dir, &index.roots(), &IndexOptions::refresh(), global)?;
         index = Index::open(&dir)?;
     }
-    let missing = report_staleness(&index, global.quiet);
     let mode = Mode::from(args.mode);
-    let question = if mode.needs_model() {
-        let mut embedder = load_embedder(global, Some(&index.meta.model))?;
-        index.check_model(embedder.info(), embedder.dims())?;
-        embedder.embed(&[&args.question])?
-    } else {
-        Vec::new() // lexical mode needs no model
-    };
+    let wanted = |hidden: usize| if args.files_with_matches { index.len() } else { args.top + hidden };
+    let (missing, ranked) = std::thread::scope(|scope| -> Result<_> {
+        // The model loads on one core while the other checks staleness and ranks by words.
+        let question = mode.needs_model().then(|| scope.spawn(|| embed_question(&index, &args.question, global)));
+        let missing = report_staleness(&index, global.quiet);
+        let hidden = hidden_passages(&index, &missing)?;
+        let words = search::by_words(&index, mode, &args.question, wanted(hidden), &Params::default())?;
+        sqa::trace::mark("ranked by words");
+        if mode.needs_model() {
+            index.verify_quantized()?;
+            sqa::trace::mark("int8 vectors verified");
+        }
+        let vector = match question {
+            Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+            None => Vec::new(), // lexical mode needs no model
+        };
+        let threads = super::threads(global);
+        Ok((missing, search::by_meaning(&index, mode, &vector, words, wanted(hidden), &Params::default(), threads)?))
+    })?;
+    sqa::trace::mark("ranked");
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = absolute(index.base(), &cwd);
-    let in_missing_file = |row: usize| missing.contains(&index.meta.passages[row].file);
-    let hidden = if missing.is_empty() { 0 } else { (0..index.len()).filter(|&row| in_missing_file(row)).count() };
-    let wanted = if args.files_with_matches { index.len() } else { args.top + hidden };
-    let ranked = search::search(&index, mode, &args.question, &question, wanted, &Params::default());
-    let ranked = ranked.into_iter().filter(|s| !in_missing_file(s.row));
-    for scored in Selection::new(args).select(ranked, |row| index.passage(row).file) {
-        let passage = index.passage(scored.row);
+    // Passages are read (and verified) only as far as the selection goes; damage there ends the query.
+    let mut damage = None;
+    let hits = ranked
+        .into_iter()
+        .map_while(|scored| index.passage(scored.row).map(|passage| (scored, passage)).map_err(|e| damage = Some(e)).ok())
+        .filter(|(_, passage)| !missing.contains(&passage.file));
+    let selected = Selection::new(args).select(hits, |(scored, _)| scored.score, |(_, passage)| passage.file);
+    if let Some(error) = damage {
+        return Err(error.into());
+    }
+    for (scored, passage) in selected {
         let file = base.join(&passage.path);
         let document = (args.context > 0).then(|| unchanged_document(&index, passage.file, &file)).flatten();
         let path = display_path(&file, &cwd);
@@ -69,11 +87,35 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     Ok(())
 }
 
+/// Loads the model (the index's own unless one is named), checks it built the index, embeds the question.
+fn embed_question(index: &Index, question: &str, global: &GlobalArgs) -> Result<Vec<f32>> {
+    // One thread: a single short question gains nothing from a pool, whose idle workers would spin on
+    // the cores the scan needs.
+    let mut embedder = load_embedder(global, Some(&index.meta.model), Some(1))?;
+    sqa::trace::mark("model loaded");
+    index.check_model(embedder.info(), embedder.dims())?;
+    let vector = embedder.embed(&[question])?;
+    sqa::trace::mark("question embedded");
+    Ok(vector)
+}
+
+/// How many passages belong to vanished files (they are ranked, then not printed).
+fn hidden_passages(index: &Index, missing: &HashSet<u32>) -> Result<usize> {
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let mut hidden = 0;
+    for row in 0..index.len() {
+        hidden += usize::from(missing.contains(&index.entry(row)?.file));
+    }
+    Ok(hidden)
+}
+
 /// Searches the text piped on stdin: chunk, embed, rank, print; nothing is written.
 fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-    let mut embedder = load_embedder(global, None)?;
+    let mut embedder = load_embedder(global, None, None)?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
@@ -86,7 +128,7 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let lexical = LexicalView::parse(&lexical_bytes).map_err(anyhow::Error::msg)?;
     let mode = Mode::from(args.mode);
     let ranked = search::rank(&vectors, &lexical, mode, &args.question, &question, passages.len(), &Params::default());
-    for scored in Selection::new(args).select(ranked.into_iter(), |_| 0) {
+    for scored in Selection::new(args).select(ranked.into_iter(), |scored| scored.score, |_| 0) {
         let passage = &passages[scored.row];
         let context = (args.context > 0).then(|| document.lines_around(passage.byte_range.clone(), args.context).into());
         let (start_line, end_line, text) = (passage.first_line, passage.last_line, passage.text.as_str());
@@ -108,12 +150,12 @@ impl Selection {
         Selection { top: args.top, min_score: args.min_score.unwrap_or(f32::NEG_INFINITY), one_per_file: args.files_with_matches }
     }
 
-    /// Filters `ranked` (best first); `file_of` names a row's file.
-    fn select(self, ranked: impl Iterator<Item = Scored>, file_of: impl Fn(usize) -> u32) -> Vec<Scored> {
+    /// Filters `ranked` (best first), taking no more of it than it needs; `file_of` names a hit's file.
+    fn select<T>(self, ranked: impl Iterator<Item = T>, score: impl Fn(&T) -> f32, file_of: impl Fn(&T) -> u32) -> Vec<T> {
         let mut files = HashSet::new();
         ranked
-            .take_while(|s| s.score >= self.min_score)
-            .filter(|s| !self.one_per_file || files.insert(file_of(s.row)))
+            .take_while(|hit| score(hit) >= self.min_score)
+            .filter(|hit| !self.one_per_file || files.insert(file_of(hit)))
             .take(self.top)
             .collect()
     }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 pub use dataset::Dataset;
 
 use crate::search::{search, Mode, Params};
-use crate::store::{path_from_bytes, Index};
+use crate::store::{path_from_bytes, Index, StoreError};
 
 /// Passages fetched per query: enough to fill 100 distinct documents.
 const PASSAGES: usize = 1000;
@@ -40,32 +40,33 @@ pub struct Scores {
 
 /// Runs every query of `dataset` against `index` in `mode`; `vectors` holds the queries' embeddings,
 /// row-major in the order of `dataset.queries` (empty for lexical mode).
-pub fn evaluate(index: &Index, dataset: &Dataset, vectors: &[f32], mode: Mode, params: &Params) -> Scores {
-    let docs = doc_of_row(index);
+pub fn evaluate(index: &Index, dataset: &Dataset, vectors: &[f32], mode: Mode, params: &Params) -> Result<Scores, StoreError> {
+    let docs = doc_of_row(index)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dims = index.meta.dims as usize;
     let started = Instant::now();
     let mut sum = Scores { queries: dataset.queries.len(), ..Scores::default() };
     for (i, (id, text)) in dataset.queries.iter().enumerate() {
         let vector = vectors.get(i * dims..(i + 1) * dims).unwrap_or(&[]);
-        let ranked = documents(&search(index, mode, text, vector, PASSAGES, params), &docs);
+        let ranked = documents(&search(index, mode, text, vector, PASSAGES, params, threads)?, &docs);
         let judged = &dataset.judged[id];
         sum.ndcg10 += metrics::ndcg_at(&ranked, judged, 10);
         sum.recall10 += metrics::recall_at(&ranked, judged, 10);
         sum.recall100 += metrics::recall_at(&ranked, judged, 100);
     }
     let n = sum.queries.max(1) as f64;
-    Scores { ndcg10: sum.ndcg10 / n, recall10: sum.recall10 / n, recall100: sum.recall100 / n, elapsed: started.elapsed(), ..sum }
+    Ok(Scores { ndcg10: sum.ndcg10 / n, recall10: sum.recall10 / n, recall100: sum.recall100 / n, elapsed: started.elapsed(), ..sum })
 }
 
 /// The document id of every passage, from its file's name.
-fn doc_of_row(index: &Index) -> Vec<String> {
+fn doc_of_row(index: &Index) -> Result<Vec<String>, StoreError> {
     let ids: Vec<String> = index
         .meta
         .files
         .iter()
         .map(|f| dataset::id_of(&path_from_bytes(&f.path).file_name().unwrap_or_default().to_string_lossy()))
         .collect();
-    index.meta.passages.iter().map(|p| ids[p.file as usize].clone()).collect()
+    (0..index.len()).map(|row| Ok(ids.get(index.entry(row)?.file as usize).cloned().unwrap_or_default())).collect()
 }
 
 /// Ranked passages → ranked documents, each at the rank of its best passage.

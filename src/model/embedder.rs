@@ -32,10 +32,18 @@ pub struct Embedder {
 impl Embedder {
     /// Loads ONNX Runtime (see [`load_runtime`]) and the model, using `threads` intra-op threads.
     pub fn load(files: &ModelFiles, runtime: Option<&std::path::Path>, threads: usize) -> Result<Self, ModelError> {
-        let environment = load_runtime(runtime)?;
-        let tokenizer = load_tokenizer(files)?;
-        let info = files.info()?;
-        let session = super::session::open(&environment, files, &info, threads)?;
+        // Parsing tokenizer.json and starting the session are independent: on two cores, at once.
+        let (tokenizer, loaded) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| load_tokenizer(files));
+            let loaded = load_runtime(runtime).and_then(|environment| {
+                let info = files.info()?;
+                let session = super::session::open(&environment, files, &info, threads)?;
+                Ok((environment, info, session))
+            });
+            (tokenizer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), loaded)
+        });
+        let (environment, info, session) = loaded?;
+        let tokenizer = tokenizer?;
         let has_token_type_ids = session.session().inputs().iter().any(|i| i.name() == "token_type_ids");
         let dims = output_dims(session.session()).ok_or_else(|| ModelError::Unsupported {
             path: files.onnx.clone(),

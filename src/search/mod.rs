@@ -7,11 +7,11 @@ pub mod lexical;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-pub use dense::{dot, top_k};
+pub use dense::{dot, top_k, top_k_index};
 pub use fusion::Fusion;
 pub use lexical::{tokens, Bm25};
 
-use crate::store::{Index, LexicalView};
+use crate::store::{Index, LexicalView, StoreError};
 
 /// A passage (by row number) and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,12 +71,36 @@ pub struct Params {
     pub fusion: Fusion,
 }
 
-/// The `k` best passages of `index` for a question (its text, and its vector unless `mode` is lexical).
-pub fn search(index: &Index, mode: Mode, text: &str, vector: &[f32], k: usize, params: &Params) -> Vec<Scored> {
-    rank(index.vectors(), &index.lexical(), mode, text, vector, k, params)
+/// The `k` best passages of `index` for a question (its text, and its vector unless `mode` is lexical), the
+/// dense scan on `threads` threads. Damage found in what the ranking reads is an error.
+pub fn search(index: &Index, mode: Mode, text: &str, vector: &[f32], k: usize, params: &Params, threads: usize) -> Result<Vec<Scored>, StoreError> {
+    let words = by_words(index, mode, text, k, params)?;
+    by_meaning(index, mode, vector, words, k, params, threads)
 }
 
-/// [`search`] over passages held any way: their vectors (row-major) and their postings.
+/// The half of [`search`] that needs no question vector, so it can run while the model loads: BM25's
+/// candidates (none in dense mode).
+pub fn by_words(index: &Index, mode: Mode, text: &str, k: usize, params: &Params) -> Result<Vec<Scored>, StoreError> {
+    match mode {
+        Mode::Dense => Ok(Vec::new()),
+        _ => Ok(params.bm25.top_k(&index.lexical()?, text, words_depth(mode, k, params))),
+    }
+}
+
+/// The other half, given the question's vector and [`by_words`]' candidates: the dense scan and the fusion.
+pub fn by_meaning(
+    index: &Index,
+    mode: Mode,
+    vector: &[f32],
+    words: Vec<Scored>,
+    k: usize,
+    params: &Params,
+    threads: usize,
+) -> Result<Vec<Scored>, StoreError> {
+    combine(mode, words, k, params, |depth| dense::top_k_index(index, vector, depth, threads))
+}
+
+/// [`search`] over passages held in memory: their vectors (row-major) and their postings.
 pub fn rank(
     vectors: &[f32],
     lexical: &LexicalView,
@@ -86,17 +110,28 @@ pub fn rank(
     k: usize,
     params: &Params,
 ) -> Vec<Scored> {
-    match mode {
-        Mode::Dense => top_k(vectors, vector, k),
-        Mode::Lexical => params.bm25.top_k(lexical, text, k),
-        Mode::Hybrid => {
-            // Fusing fixed-depth lists keeps a passage's fused score independent of how many are asked for.
-            let depth = k.max(params.fusion.depth);
-            let dense = top_k(vectors, vector, depth);
-            let lexical = params.bm25.top_k(lexical, text, depth);
-            params.fusion.fuse(&dense, &lexical, k)
-        }
-    }
+    let words = if mode == Mode::Dense { Vec::new() } else { params.bm25.top_k(lexical, text, words_depth(mode, k, params)) };
+    let ranked = combine(mode, words, k, params, |depth| Ok::<_, std::convert::Infallible>(top_k(vectors, vector, depth)));
+    ranked.unwrap_or_else(|never| match never {})
+}
+
+/// The ranking `mode` asks for, from BM25's candidates and a dense top-k of a given depth.
+fn combine<E>(mode: Mode, words: Vec<Scored>, k: usize, params: &Params, dense: impl FnOnce(usize) -> Result<Vec<Scored>, E>) -> Result<Vec<Scored>, E> {
+    Ok(match mode {
+        Mode::Dense => dense(k)?,
+        Mode::Lexical => words,
+        Mode::Hybrid => params.fusion.fuse(&dense(fusion_depth(k, params))?, &words, k),
+    })
+}
+
+/// How many BM25 candidates `mode` needs.
+fn words_depth(mode: Mode, k: usize, params: &Params) -> usize {
+    if mode == Mode::Hybrid { fusion_depth(k, params) } else { k }
+}
+
+/// Fusing fixed-depth lists keeps a passage's fused score independent of how many are asked for.
+fn fusion_depth(k: usize, params: &Params) -> usize {
+    k.max(params.fusion.depth)
 }
 
 /// The `k` highest-scoring of `scored`, best first, with a heap of `k`.

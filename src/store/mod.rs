@@ -5,16 +5,21 @@
 //!   CURRENT          names the live generation; replaced atomically (write, fsync, rename)
 //!   LOCK             held (advisory lock) by the one writer at work
 //!   gen-000042/
-//!     meta.bin       magic, format version, checksum, then bincode: model, dims, files, passages
+//!     meta.bin       magic, format version, checksum, then bincode: model, dims, files, passage count,
+//!                    the other files' lengths and block checksums
+//!     passages.bin   N fixed-width passage records (file, lines, byte range, text offset and hash)
 //!     vectors.f32    N × dims little-endian f32, memory-mapped by readers
+//!     vectors.q8     the same vectors as int8 with a step per row, and each f32 row's hash, in groups
 //!     texts.bin      the passages' text, concatenated UTF-8
 //!     lexical.bin    BM25 postings of the passages' words, memory-mapped by readers
 //! ```
 //! A writer builds a new generation beside the live one and swaps `CURRENT` only once every byte is on
 //! disk, so a failed or killed run leaves the previous index as it was, and readers never see half a write.
 
+mod checked;
 mod format;
 mod lexical;
+pub mod quant;
 mod reader;
 mod stamp;
 mod writer;

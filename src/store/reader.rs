@@ -4,24 +4,33 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
-use super::format::{self, Meta};
+use super::checked::{BlockSums, Checked};
+use super::format::{self, Meta, PassageEntry};
 use super::lexical::LexicalView;
+use super::quant::{self, Group, GROUP};
 use super::{StoreError, INDEX_DIR_NAME};
 use crate::model::ModelInfo;
 
 #[cfg(target_endian = "big")]
 compile_error!("the index stores little-endian f32 vectors and is read in place");
 
-/// An open, verified index generation.
+/// An open index generation. Opening checks meta.bin whole and every file's length; the bytes of the other
+/// files are verified block by block as they are read (see [`Checked`]), so any read can report damage.
+/// [`Index::verify_all`] checks everything.
 pub struct Index {
     /// The `.sqa` directory.
     pub dir: PathBuf,
     /// The live generation's directory name, e.g. `gen-000042`.
     pub generation: String,
     pub meta: Meta,
+    passages: Checked,
+    texts: Checked,
+    lexical: Checked,
+    quantized: Checked,
+    /// Each row is checked against the hash its group in vectors.q8 records.
     vectors: Option<Mmap>,
-    texts: Option<Mmap>,
-    lexical: Option<Mmap>,
+    /// The same file, for reading scattered rows without a page fault each.
+    vectors_file: std::fs::File,
 }
 
 /// One passage of an open index.
@@ -59,45 +68,48 @@ impl Index {
         let damaged = |reason: String| StoreError::Damaged { dir: dir.to_path_buf(), reason };
         let (name, meta) = read_live_meta(dir)?;
         let generation = dir.join(&name);
-        let vectors = map(&generation.join("vectors.f32")).map_err(&damaged)?;
-        let texts = map(&generation.join("texts.bin")).map_err(&damaged)?;
-        let lexical = map(&generation.join("lexical.bin")).map_err(&damaged)?;
-        let index = Index { dir: dir.to_path_buf(), generation: name, meta, vectors, texts, lexical };
-        index.verify().map_err(damaged)?;
+        let open = |file: &'static str, sums: &BlockSums| Checked::new(file, map(&generation.join(file))?, sums.clone());
+        let passages = open("passages.bin", &meta.passages_sums).map_err(&damaged)?;
+        let texts = open("texts.bin", &meta.texts_sums).map_err(&damaged)?;
+        let lexical = open("lexical.bin", &meta.lexical_sums).map_err(&damaged)?;
+        let quantized = open("vectors.q8", &meta.quantized_sums).map_err(&damaged)?;
+        let vectors_path = generation.join("vectors.f32");
+        let vectors = map(&vectors_path).map_err(&damaged)?;
+        let vectors_file = std::fs::File::open(&vectors_path).map_err(|e| damaged(format!("{}: {e}", vectors_path.display())))?;
+        let index = Index { dir: dir.to_path_buf(), generation: name, meta, passages, texts, lexical, quantized, vectors, vectors_file };
+        index.check_lengths().map_err(damaged)?;
         Ok(index)
     }
 
-    /// Checks sizes, checksums and every passage's references before anything is read through them.
-    fn verify(&self) -> Result<(), String> {
-        let meta = &self.meta;
-        let expected = meta.passages.len() as u64 * meta.dims as u64 * 4;
-        let vectors = bytes(&self.vectors);
-        if vectors.len() as u64 != expected {
-            return Err(format!("vectors.f32 is {} bytes, expected {expected}", vectors.len()));
+    /// The files' lengths against the number of passages (meta.bin's sums vouch for the lengths themselves).
+    fn check_lengths(&self) -> Result<(), String> {
+        let (rows, dims) = (self.meta.passages, self.meta.dims as u64);
+        let expect = |name: &str, len: u64, per_row: u64| match rows.checked_mul(per_row) {
+            Some(expected) if expected == len => Ok(()),
+            _ => Err(format!("{name} is {len} bytes, expected {} rows of {per_row}", rows)),
+        };
+        expect("passages.bin", self.passages.byte_len() as u64, PassageEntry::LEN as u64)?;
+        expect("vectors.q8", self.quantized.byte_len() as u64, quant::group_bytes(1, dims as usize) as u64)?;
+        expect("vectors.f32", bytes(&self.vectors).len() as u64, dims * 4)
+    }
+
+    /// Verifies every byte of the generation, and every passage's references: what `sqa status` and the
+    /// indexer (before reusing rows) rely on.
+    pub fn verify_all(&self) -> Result<(), StoreError> {
+        [&self.passages, &self.texts, &self.lexical, &self.quantized]
+            .iter()
+            .try_for_each(|file| file.verify_all())
+            .map_err(|reason| self.damaged(reason))?;
+        self.lexical()?;
+        for row in 0..self.len() {
+            self.vector(row)?;
+            self.passage(row)?;
         }
-        if format::checksum(vectors) != meta.vectors_checksum {
-            return Err("vectors.f32 checksum mismatch".into());
-        }
-        let texts = bytes(&self.texts);
-        if texts.len() as u64 != meta.texts_len || format::checksum(texts) != meta.texts_checksum {
-            return Err("texts.bin does not match its checksum".into());
-        }
-        let lexical = bytes(&self.lexical);
-        if lexical.len() as u64 != meta.lexical_len || format::checksum(lexical) != meta.lexical_checksum {
-            return Err("lexical.bin does not match its checksum".into());
-        }
-        if LexicalView::parse(lexical)?.passages() != meta.passages.len() {
-            return Err("lexical.bin covers another number of passages".into());
-        }
-        let bad = meta.passages.iter().position(|p| {
-            p.file as usize >= meta.files.len()
-                || p.text_offset + p.text_len as u64 > meta.texts_len
-                || std::str::from_utf8(&texts[p.text_offset as usize..][..p.text_len as usize]).is_err()
-        });
-        match bad {
-            Some(i) => Err(format!("passage {i} points outside the index")),
-            None => Ok(()),
-        }
+        Ok(())
+    }
+
+    fn damaged(&self, reason: String) -> StoreError {
+        StoreError::Damaged { dir: self.dir.clone(), reason }
     }
 
     /// Refuses an index whose vectors came from another model.
@@ -112,26 +124,27 @@ impl Index {
         Ok(())
     }
 
-    /// All vectors, row-major, `dims` floats per passage.
-    pub fn vectors(&self) -> &[f32] {
-        let bytes = bytes(&self.vectors);
-        // SAFETY: any 4 bytes are a valid f32; the map is page-aligned and its length was checked.
-        let (head, floats, tail) = unsafe { bytes.align_to::<f32>() };
-        assert!(head.is_empty() && tail.is_empty(), "vector map misaligned");
-        floats
-    }
-
-    /// The BM25 postings (checked in verify(), so a parse failure cannot happen here).
-    pub fn lexical(&self) -> LexicalView<'_> {
-        LexicalView::parse(bytes(&self.lexical)).unwrap_or_else(|_| LexicalView::empty())
+    /// The BM25 postings, verified whole (every query reads the lengths of all passages holding its words).
+    pub fn lexical(&self) -> Result<LexicalView<'_>, StoreError> {
+        self.lexical.verify_all().map_err(|reason| self.damaged(reason))?;
+        let bytes = self.lexical.get(0..self.lexical.byte_len()).map_err(|reason| self.damaged(reason))?;
+        let view = LexicalView::parse(bytes).map_err(|reason| self.damaged(reason))?;
+        if view.passages() != self.len() {
+            return Err(self.damaged("lexical.bin covers another number of passages".into()));
+        }
+        Ok(view)
     }
 
     pub fn len(&self) -> usize {
-        self.meta.passages.len()
+        self.meta.passages as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.meta.passages.is_empty()
+        self.meta.passages == 0
+    }
+
+    pub fn dims(&self) -> usize {
+        self.meta.dims as usize
     }
 
     /// The folder the index covers; recorded paths are relative to it.
@@ -150,24 +163,82 @@ impl Index {
         recorded_roots(self.base(), &self.meta)
     }
 
-    /// Row `i` of the vectors.
-    pub fn vector(&self, i: usize) -> &[f32] {
-        let dims = self.meta.dims as usize;
-        &self.vectors()[i * dims..][..dims]
+    /// Groups of rows in vectors.q8.
+    pub fn groups(&self) -> usize {
+        self.len().div_ceil(GROUP)
     }
 
-    pub fn passage(&self, i: usize) -> PassageView<'_> {
-        let entry = &self.meta.passages[i];
-        let text = &bytes(&self.texts)[entry.text_offset as usize..][..entry.text_len as usize];
-        PassageView {
-            path: path_from_bytes(&self.meta.files[entry.file as usize].path),
+    /// Verifies all of vectors.q8 (the dense first pass reads every byte of it). Needs no question, so a
+    /// query does it while the model loads.
+    pub fn verify_quantized(&self) -> Result<(), StoreError> {
+        self.quantized.verify_all().map_err(|reason| self.damaged(reason))
+    }
+
+    /// Group `g` of the int8 vectors, verified.
+    pub fn group(&self, g: usize) -> Result<Group<'_>, StoreError> {
+        let (first_row, dims) = (g * GROUP, self.dims());
+        let rows = GROUP.min(self.len().saturating_sub(first_row));
+        let start = quant::group_bytes(first_row, dims);
+        let bytes = self.quantized.get(start..start + quant::group_bytes(rows, dims)).map_err(|r| self.damaged(r))?;
+        Ok(Group::parse(bytes, first_row, rows, dims))
+    }
+
+    /// Row `i` of vectors.f32, checked against its hash in vectors.q8.
+    pub fn vector(&self, i: usize) -> Result<&[f32], StoreError> {
+        let dims = self.dims();
+        let row_bytes = bytes(&self.vectors).get(i * dims * 4..(i + 1) * dims * 4).unwrap_or_default();
+        if row_bytes.len() != dims * 4 || quant::row_hash(row_bytes) != self.group(i / GROUP)?.row_hash(i % GROUP) {
+            return Err(self.damaged(format!("vectors.f32 row {i} does not match its checksum")));
+        }
+        // SAFETY: any 4 bytes are a valid f32; rows start at multiples of 4 in a page-aligned map.
+        let (head, floats, tail) = unsafe { row_bytes.align_to::<f32>() };
+        if !head.is_empty() || !tail.is_empty() {
+            return Err(self.damaged("vectors.f32 is misaligned".into()));
+        }
+        Ok(floats)
+    }
+
+    /// Rows `rows` of vectors.f32, each checked against its hash, one after another in `out`. Read with a
+    /// system call per row: a query's candidate rows lie scattered, and a page fault per row costs more.
+    pub fn read_vectors(&self, rows: &[usize], out: &mut Vec<f32>) -> Result<(), StoreError> {
+        use std::os::unix::fs::FileExt;
+        let dims = self.dims();
+        let mut bytes = vec![0u8; dims * 4];
+        out.clear();
+        out.reserve(rows.len() * dims);
+        for &row in rows {
+            let read = self.vectors_file.read_exact_at(&mut bytes, (row * dims * 4) as u64);
+            if read.is_err() || row >= self.len() || quant::row_hash(&bytes) != self.group(row / GROUP)?.row_hash(row % GROUP) {
+                return Err(self.damaged(format!("vectors.f32 row {row} does not match its checksum")));
+            }
+            out.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        }
+        Ok(())
+    }
+
+    /// Passage `i`'s record.
+    pub fn entry(&self, i: usize) -> Result<PassageEntry, StoreError> {
+        let bytes = self.passages.get(i * PassageEntry::LEN..(i + 1) * PassageEntry::LEN).map_err(|r| self.damaged(r))?;
+        Ok(PassageEntry::decode(bytes))
+    }
+
+    /// Passage `i`, its references checked.
+    pub fn passage(&self, i: usize) -> Result<PassageView<'_>, StoreError> {
+        let entry = self.entry(i)?;
+        let file = self.meta.files.get(entry.file as usize);
+        let start = entry.text_offset as usize;
+        let text = file.and_then(|_| self.texts.get(start..start.checked_add(entry.text_len as usize)?).ok());
+        let (Some(file), Some(text)) = (file, text.and_then(|t| std::str::from_utf8(t).ok())) else {
+            return Err(self.damaged(format!("passage {i} points outside the index")));
+        };
+        Ok(PassageView {
+            path: path_from_bytes(&file.path),
             first_line: entry.first_line,
             last_line: entry.last_line,
             byte_range: entry.byte_start as usize..entry.byte_end as usize,
             file: entry.file,
-            // Checked as UTF-8 in verify().
-            text: std::str::from_utf8(text).unwrap_or_default(),
-        }
+            text,
+        })
     }
 }
 

@@ -4,10 +4,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use xxhash_rust::xxh3::Xxh3;
-
+use super::checked::{BlockHasher, BlockSums, BLOCK};
 use super::format::{self, FileEntry, Meta, PassageEntry};
 use super::lexical::LexicalBuilder;
+use super::quant::{self, GroupBuilder};
 use super::StoreError;
 use crate::chunk::Passage;
 use crate::model::ModelInfo;
@@ -18,6 +18,9 @@ pub struct IndexWriter {
     root: PathBuf,
     staging: PathBuf,
     vectors: HashedFile,
+    quantized: HashedFile,
+    groups: GroupBuilder,
+    passages: HashedFile,
     texts: HashedFile,
     /// Every passage is tokenised as it is appended, reused or not, so the postings always match the texts.
     lexical: LexicalBuilder,
@@ -43,17 +46,20 @@ impl IndexWriter {
             created,
             roots,
             files: Vec::new(),
-            passages: Vec::new(),
-            vectors_checksum: 0,
-            texts_len: 0,
-            texts_checksum: 0,
-            lexical_len: 0,
-            lexical_checksum: 0,
+            passages: 0,
+            passages_sums: BlockSums::default(),
+            texts_sums: BlockSums::default(),
+            lexical_sums: BlockSums::default(),
+            quantized_sums: BlockSums::default(),
         };
+        let group_block = quant::group_bytes(quant::GROUP, dims) as u32;
         let writer = IndexWriter {
             root: root.to_path_buf(),
-            vectors: HashedFile::create(staging.join("vectors.f32"))?,
-            texts: HashedFile::create(staging.join("texts.bin"))?,
+            vectors: HashedFile::create(staging.join("vectors.f32"), None)?,
+            quantized: HashedFile::create(staging.join("vectors.q8"), Some(group_block))?,
+            groups: GroupBuilder::new(dims),
+            passages: HashedFile::create(staging.join("passages.bin"), Some(BLOCK))?,
+            texts: HashedFile::create(staging.join("texts.bin"), Some(BLOCK))?,
             lexical: LexicalBuilder::default(),
             staging,
             meta,
@@ -84,11 +90,14 @@ impl IndexWriter {
         debug_assert_eq!(vector.len(), self.meta.dims as usize);
         let bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.vectors.write(&bytes)?;
-        let text_offset = self.texts.len;
+        if let Some(group) = self.groups.push(vector, &bytes) {
+            self.quantized.write(&group)?;
+        }
+        let text_offset = self.texts.len();
         self.texts.write(text.as_bytes())?;
         self.lexical.add(text);
         let (byte_start, byte_end, first_line, last_line) = span;
-        self.meta.passages.push(PassageEntry {
+        let entry = PassageEntry {
             file,
             byte_start,
             byte_end,
@@ -97,21 +106,26 @@ impl IndexWriter {
             text_offset,
             text_len: text.len() as u32,
             text_hash: format::checksum(text.as_bytes()),
-        });
+        };
+        self.passages.write(&entry.encode())?;
+        self.meta.passages += 1;
         Ok(())
     }
 
     pub fn passage_count(&self) -> usize {
-        self.meta.passages.len()
+        self.meta.passages as usize
     }
 
     /// Makes the generation durable, then live; removes the generations it replaces.
     pub fn commit(mut self) -> Result<(), StoreError> {
-        self.meta.vectors_checksum = self.vectors.finish()?;
-        self.meta.texts_checksum = self.texts.finish()?;
-        self.meta.texts_len = self.texts.len;
+        let last_group = self.groups.take();
+        self.quantized.write(&last_group)?;
+        self.vectors.finish()?;
+        self.meta.quantized_sums = self.quantized.finish()?;
+        self.meta.passages_sums = self.passages.finish()?;
+        self.meta.texts_sums = self.texts.finish()?;
         let lexical = std::mem::take(&mut self.lexical).finish();
-        (self.meta.lexical_len, self.meta.lexical_checksum) = (lexical.len() as u64, format::checksum(&lexical));
+        self.meta.lexical_sums = BlockSums::of(&lexical, BLOCK);
         write_durably(&self.staging.join("lexical.bin"), &lexical)?;
         write_durably(&self.staging.join("meta.bin"), &format::encode(&self.meta))?;
         sync_dir(&self.staging)?;
@@ -138,32 +152,38 @@ impl Drop for IndexWriter {
     }
 }
 
-/// A file written through a buffer while its checksum and length are kept.
+/// A file written through a buffer while the checksums of its blocks are kept.
 struct HashedFile {
     path: PathBuf,
     out: BufWriter<File>,
-    hash: Xxh3,
-    len: u64,
+    hasher: Option<BlockHasher>,
 }
 
 impl HashedFile {
-    fn create(path: PathBuf) -> Result<Self, StoreError> {
+    /// With `block`, checksums are kept per block of that many bytes; without, none (vectors.f32: its rows'
+    /// hashes go into vectors.q8).
+    fn create(path: PathBuf, block: Option<u32>) -> Result<Self, StoreError> {
         let file = File::create(&path).map_err(StoreError::io(&path))?;
-        Ok(HashedFile { path, out: BufWriter::with_capacity(1 << 20, file), hash: Xxh3::new(), len: 0 })
+        Ok(HashedFile { path, out: BufWriter::with_capacity(1 << 20, file), hasher: block.map(BlockHasher::new) })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.out.write_all(bytes).map_err(StoreError::io(&self.path))?;
-        self.hash.update(bytes);
-        self.len += bytes.len() as u64;
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(bytes);
+        }
         Ok(())
     }
 
-    /// Flushes and fsyncs; returns the checksum.
-    fn finish(&mut self) -> Result<u64, StoreError> {
+    fn len(&self) -> u64 {
+        self.hasher.as_ref().map_or(0, BlockHasher::len)
+    }
+
+    /// Flushes and fsyncs; returns the checksums.
+    fn finish(&mut self) -> Result<BlockSums, StoreError> {
         self.out.flush().map_err(StoreError::io(&self.path))?;
         self.out.get_ref().sync_all().map_err(StoreError::io(&self.path))?;
-        Ok(self.hash.digest())
+        Ok(self.hasher.take().map(BlockHasher::finish).unwrap_or_default())
     }
 }
 
