@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::format::{self, FileEntry, Meta, PassageEntry};
-use super::lexical::LexicalBuilder;
+use super::lexical::{LexicalWriter, SPILL_BUDGET};
 use super::StoreError;
 use crate::chunk::Passage;
 use crate::model::ModelInfo;
@@ -20,7 +20,7 @@ pub struct IndexWriter {
     vectors: HashedFile,
     texts: HashedFile,
     /// Every passage is tokenised as it is appended, reused or not, so the postings always match the texts.
-    lexical: LexicalBuilder,
+    lexical: LexicalWriter,
     meta: Meta,
     committed: bool,
     /// Held until the writer is dropped: one writer per index at a time.
@@ -54,7 +54,7 @@ impl IndexWriter {
             root: root.to_path_buf(),
             vectors: HashedFile::create(staging.join("vectors.f32"))?,
             texts: HashedFile::create(staging.join("texts.bin"))?,
-            lexical: LexicalBuilder::default(),
+            lexical: LexicalWriter::new(&staging, SPILL_BUDGET),
             staging,
             meta,
             committed: false,
@@ -86,7 +86,7 @@ impl IndexWriter {
         self.vectors.write(&bytes)?;
         let text_offset = self.texts.len;
         self.texts.write(text.as_bytes())?;
-        self.lexical.add(text);
+        self.lexical.add(text)?;
         let (byte_start, byte_end, first_line, last_line) = span;
         self.meta.passages.push(PassageEntry {
             file,
@@ -110,9 +110,8 @@ impl IndexWriter {
         self.meta.vectors_checksum = self.vectors.finish()?;
         self.meta.texts_checksum = self.texts.finish()?;
         self.meta.texts_len = self.texts.len;
-        let lexical = std::mem::take(&mut self.lexical).finish();
-        (self.meta.lexical_len, self.meta.lexical_checksum) = (lexical.len() as u64, format::checksum(&lexical));
-        write_durably(&self.staging.join("lexical.bin"), &lexical)?;
+        // Spills its runs into the staging directory, and removes them here: none reaches a live generation.
+        (self.meta.lexical_len, self.meta.lexical_checksum) = self.lexical.finish(&self.staging.join("lexical.bin"))?;
         write_durably(&self.staging.join("meta.bin"), &format::encode(&self.meta))?;
         sync_dir(&self.staging)?;
         let name = format!("gen-{:06}", next_generation(&self.root));
