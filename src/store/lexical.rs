@@ -188,7 +188,12 @@ impl LexicalWriter {
 }
 
 /// Writes header, lengths and vocabulary, then copies the merged postings from `postings`; fsyncs.
-fn write_file(path: &Path, vocabulary: &Vocabulary, memory: &LexicalBuilder, postings: &Path) -> Result<(u64, u64), StoreError> {
+fn write_file(
+    path: &Path,
+    vocabulary: &Vocabulary,
+    memory: &LexicalBuilder,
+    postings: &Path,
+) -> Result<(u64, u64), StoreError> {
     let file = File::create(path).map_err(StoreError::io(path))?;
     let mut out = HashingWriter { out: BufWriter::with_capacity(BUFFER, file), hash: Xxh3::new(), len: 0 };
     vocabulary.write_head(&mut out, &memory.lengths, memory.total).map_err(StoreError::io(path))?;
@@ -618,9 +623,11 @@ mod tests {
             }
         }
         files.sort();
-        let texts = files.iter().map(|path| std::fs::read_to_string(path).unwrap());
-        let passages: Vec<String> =
-            texts.flat_map(|text| text.lines().collect::<Vec<_>>().chunks(4).map(|lines| lines.join("\n")).collect::<Vec<_>>()).collect();
+        let mut passages = Vec::new();
+        for text in files.iter().map(|path| std::fs::read_to_string(path).unwrap()) {
+            let lines: Vec<&str> = text.lines().collect();
+            passages.extend(lines.chunks(4).map(|lines| lines.join("\n")));
+        }
         assert!(passages.len() > 4 * MERGE_FAN_IN, "enough passages for several merge passes: {}", passages.len());
         passages
     }
