@@ -16,7 +16,7 @@ use super::format::checksum;
 pub const BLOCK: u32 = 64 * 1024;
 
 /// A file's length and the xxh3 of each of its blocks (the last may be short).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockSums {
     pub len: u64,
     pub block: u32,

@@ -27,7 +27,7 @@ mod writer;
 use std::path::PathBuf;
 
 pub use format::{checksum, FileEntry, Meta, PassageEntry, FORMAT_VERSION};
-pub use lexical::{LexicalBuilder, LexicalView, Postings};
+pub use lexical::{LexicalBuilder, LexicalView, LexicalWriter, Postings, SPILL_BUDGET};
 pub use reader::{find_index, index_base, path_from_bytes, read_meta, recorded_roots, Index, PassageView};
 pub use stamp::{content_hash, FileStamp, Staleness};
 pub use writer::IndexWriter;

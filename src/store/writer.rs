@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::checked::{BlockHasher, BlockSums, BLOCK};
 use super::format::{self, FileEntry, Meta, PassageEntry};
-use super::lexical::LexicalBuilder;
+use super::lexical::{LexicalWriter, SPILL_BUDGET};
 use super::quant::{self, GroupBuilder};
 use super::StoreError;
 use crate::chunk::Passage;
@@ -23,7 +23,7 @@ pub struct IndexWriter {
     passages: HashedFile,
     texts: HashedFile,
     /// Every passage is tokenised as it is appended, reused or not, so the postings always match the texts.
-    lexical: LexicalBuilder,
+    lexical: LexicalWriter,
     meta: Meta,
     committed: bool,
     /// Held until the writer is dropped: one writer per index at a time.
@@ -60,7 +60,7 @@ impl IndexWriter {
             groups: GroupBuilder::new(dims),
             passages: HashedFile::create(staging.join("passages.bin"), Some(BLOCK))?,
             texts: HashedFile::create(staging.join("texts.bin"), Some(BLOCK))?,
-            lexical: LexicalBuilder::default(),
+            lexical: LexicalWriter::new(&staging, SPILL_BUDGET),
             staging,
             meta,
             committed: false,
@@ -95,7 +95,7 @@ impl IndexWriter {
         }
         let text_offset = self.texts.len();
         self.texts.write(text.as_bytes())?;
-        self.lexical.add(text);
+        self.lexical.add(text)?;
         let (byte_start, byte_end, first_line, last_line) = span;
         let entry = PassageEntry {
             file,
@@ -124,9 +124,8 @@ impl IndexWriter {
         self.meta.quantized_sums = self.quantized.finish()?;
         self.meta.passages_sums = self.passages.finish()?;
         self.meta.texts_sums = self.texts.finish()?;
-        let lexical = std::mem::take(&mut self.lexical).finish();
-        self.meta.lexical_sums = BlockSums::of(&lexical, BLOCK);
-        write_durably(&self.staging.join("lexical.bin"), &lexical)?;
+        // Spills its runs into the staging directory, and removes them here: none reaches a live generation.
+        self.meta.lexical_sums = self.lexical.finish(&self.staging.join("lexical.bin"), BLOCK)?;
         write_durably(&self.staging.join("meta.bin"), &format::encode(&self.meta))?;
         sync_dir(&self.staging)?;
         let name = format!("gen-{:06}", next_generation(&self.root));
