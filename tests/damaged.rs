@@ -180,6 +180,14 @@ fn wrong_version_and_garbage_current_are_refused_with_a_rebuild_hint() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr.lines().count(), 1);
     assert!(stderr.contains("is damaged: format version 99") && stderr.contains("sqa index --rebuild"), "{stderr}");
+    // An index of an earlier format is called that, not damaged, and `sqa index` rebuilds it.
+    bytes[8] = 3;
+    std::fs::write(&meta, &bytes).unwrap();
+    let (out, _, stderr) = common::run(common::sqa(corpus.path()).args(["query", "London"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("was written by an older sqa (index format 3") && !stderr.contains("damaged"), "{stderr}");
+    let (out, _, stderr) = common::run(common::sqa(corpus.path()).args(["index", "."]));
+    assert!(out.status.success() && stderr.contains("older sqa") && stderr.contains("rebuilding it"), "{stderr}");
     std::fs::write(dir.join("CURRENT"), "../../etc\n").unwrap();
     let (out, _, stderr) = common::run(common::sqa(corpus.path()).args(["query", "London"]));
     assert_eq!(out.status.code(), Some(2));

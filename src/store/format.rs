@@ -109,6 +109,11 @@ pub fn encode(meta: &Meta) -> Vec<u8> {
     bytes
 }
 
+/// The format version in meta.bin's header, if the bytes start like one.
+pub fn version_of(bytes: &[u8]) -> Option<u32> {
+    (bytes.len() >= HEADER_LEN && &bytes[..8] == MAGIC).then(|| u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]))
+}
+
 /// Decodes meta.bin, or says in a few words what is wrong with it.
 pub fn decode(bytes: &[u8]) -> Result<Meta, String> {
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {

@@ -43,6 +43,8 @@ pub enum StoreError {
     NoneFound,
     #[error("index at {} is damaged: {reason}; run `sqa index --rebuild --index {}`", dir.display(), dir.display())]
     Damaged { dir: PathBuf, reason: String },
+    #[error("index at {} was written by an older sqa (index format {version}, this sqa reads {}); run `sqa index --rebuild --index {}`", dir.display(), format::FORMAT_VERSION, dir.display())]
+    Outdated { dir: PathBuf, version: u32 },
     #[error("index at {} was built with model {built_with}, not {requested}; use that model or run `sqa index --rebuild`", dir.display())]
     WrongModel { dir: PathBuf, built_with: String, requested: String },
     #[error("index at {} is being written by another `sqa index`; wait for it to finish", .0.display())]

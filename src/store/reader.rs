@@ -260,6 +260,10 @@ fn read_live_meta(dir: &Path) -> Result<(String, Meta), StoreError> {
         return Err(damaged(format!("CURRENT names {name:?}")));
     }
     let bytes = std::fs::read(dir.join(name).join("meta.bin")).map_err(|e| damaged(format!("{name}/meta.bin: {e}")))?;
+    // An earlier format is no damage, and the way out is the same: say which it is.
+    if let Some(version) = format::version_of(&bytes).filter(|&v| v < format::FORMAT_VERSION) {
+        return Err(StoreError::Outdated { dir: dir.to_path_buf(), version });
+    }
     let meta = format::decode(&bytes).map_err(&damaged)?;
     Ok((name.to_owned(), meta))
 }
