@@ -118,7 +118,11 @@ def quantise(src, dst, kept):
     graph = onnx.load(src).graph
     exclude = [n.name for n in graph.node if any(n.name.endswith(k) for k in kept)]
     logging.getLogger().setLevel(logging.ERROR)  # the quantiser's advice to pre-process does not apply here
-    quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+    # Unsigned weights (u8 × u8): on x86 processors without AVX-512 VNNI, ONNX Runtime's u8 × s8 kernel sums
+    # pairs of products in 16 bits, which saturate (measured on an AVX2 EPYC: min cosine 0.986, under the 0.99
+    # bar; 7-bit signed weights: 0.9936); u8 × u8 widens first, so it is exact everywhere (0.9937 there), and
+    # was as fast.
+    quantize_dynamic(src, dst, weight_type=QuantType.QUInt8, per_channel=True, reduce_range=False,
                      op_types_to_quantize=["MatMul", "Attention"], nodes_to_exclude=exclude,
                      extra_options={"DefaultTensorType": TensorProto.FLOAT})
 

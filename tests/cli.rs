@@ -33,9 +33,11 @@ fn query_prints_the_passage_that_answers_with_its_lines() {
     assert!(score.parse::<f32>().unwrap() > 0.4, "{header}");
     let (path, lines) = location.rsplit_once(':').unwrap();
     assert_eq!(path, "rust-book/ch16-01-threads.html");
-    let (first, last) = lines.split_once('-').unwrap();
+    let (first, last): (u64, u64) = lines.split_once('-').map(|(f, l)| (f.parse().unwrap(), l.parse().unwrap())).unwrap();
+    // The passage holding the section's heading or the one that opens its text: the two score within 0.005
+    // of each other in fp32 (0.643 / 0.638), so quantisation may swap them.
     let heading = line_of(&dir.join(path), "Waiting for All Threads to Finish");
-    assert!((first.parse().unwrap()..=last.parse().unwrap()).contains(&heading), "{header}: heading at {heading}");
+    assert!((first..=last).contains(&heading) || (heading < first && first <= heading + 2), "{header}: heading at {heading}");
     assert!(stdout.contains("JoinHandle"), "{stdout}");
     let headers = stdout.lines().filter(|l| !l.is_empty() && !l.starts_with("  ")).count();
     assert_eq!(headers, 10, "default -k is 10");
