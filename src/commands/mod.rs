@@ -9,7 +9,7 @@ mod status;
 use std::io::IsTerminal;
 
 use anyhow::{Context, Result};
-use sqa::model::{Embedder, ModelError, ModelFiles, ModelInfo};
+use sqa::model::{Embedder, ModelError, ModelFiles, ModelInfo, Workload};
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 
@@ -31,15 +31,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// Loads the model: `--model`/`SQA_MODEL`; else the one `index_model` names (the model an existing index was
-/// built with) if the asset directory has it; else the default, downloaded on first use. `threads` overrides
-/// `--threads` for the model's own work.
-fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>, threads: Option<usize>) -> Result<Embedder> {
+/// built with) if the asset directory has it; else the default, downloaded on first use. `question`: the
+/// session embeds one question (see [`Workload::Few`]), else many texts with `--threads`.
+fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>, question: bool) -> Result<Embedder> {
     let recorded = index_model.filter(|_| global.model.is_none()).and_then(|info| ModelFiles::installed(&info.name));
     let files = match recorded {
         Some(files) => files,
         None => locate_or_download(global)?,
     };
-    Ok(Embedder::load(&files, global.ort_lib.as_deref(), threads.unwrap_or_else(|| self::threads(global)))?)
+    let workload = if question { Workload::Few } else { Workload::Many { threads: self::threads(global) } };
+    Ok(Embedder::load(&files, global.ort_lib.as_deref(), workload)?)
 }
 
 fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {

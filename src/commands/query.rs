@@ -89,9 +89,9 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
 
 /// Loads the model (the index's own unless one is named), checks it built the index, embeds the question.
 fn embed_question(index: &Index, question: &str, global: &GlobalArgs) -> Result<Vec<f32>> {
-    // One thread: a single short question gains nothing from a pool, whose idle workers would spin on
-    // the cores the scan needs.
-    let mut embedder = load_embedder(global, Some(&index.meta.model), Some(1))?;
+    // One thread, weights not pre-packed: a single short question gains nothing from a pool, whose idle
+    // workers would spin on the cores the scan needs, nor from packing.
+    let mut embedder = load_embedder(global, Some(&index.meta.model), true)?;
     sqa::trace::mark("model loaded");
     index.check_model(embedder.info(), embedder.dims())?;
     let vector = embedder.embed(&[question])?;
@@ -115,7 +115,7 @@ fn hidden_passages(index: &Index, missing: &HashSet<u32>) -> Result<usize> {
 fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-    let mut embedder = load_embedder(global, None, None)?;
+    let mut embedder = load_embedder(global, None, false)?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;

@@ -7,7 +7,7 @@ use ort::session::{Session, SessionInputValue};
 use ort::value::{Tensor, ValueType};
 use tokenizers::{Tokenizer, TruncationParams};
 
-use super::session::ModelSession;
+use super::session::{ModelSession, Workload};
 use super::{load_runtime, ModelError, ModelFiles, ModelInfo};
 
 /// BERT's position table has 512 rows: nothing longer can be embedded.
@@ -30,14 +30,20 @@ pub struct Embedder {
 }
 
 impl Embedder {
-    /// Loads ONNX Runtime (see [`load_runtime`]) and the model, using `threads` intra-op threads.
-    pub fn load(files: &ModelFiles, runtime: Option<&std::path::Path>, threads: usize) -> Result<Self, ModelError> {
+    /// Loads ONNX Runtime (see [`load_runtime`]) and the model, its session started for `workload`.
+    pub fn load(files: &ModelFiles, runtime: Option<&std::path::Path>, workload: Workload) -> Result<Self, ModelError> {
         // Parsing tokenizer.json and starting the session are independent: on two cores, at once.
         let (tokenizer, loaded) = std::thread::scope(|scope| {
-            let tokenizer = scope.spawn(|| load_tokenizer(files));
+            let tokenizer = scope.spawn(|| {
+                let tokenizer = load_tokenizer(files);
+                crate::trace::mark("tokenizer");
+                tokenizer
+            });
             let loaded = load_runtime(runtime).and_then(|environment| {
+                crate::trace::mark("runtime");
                 let info = files.info()?;
-                let session = super::session::open(&environment, files, &info, threads)?;
+                let session = super::session::open(&environment, files, &info, workload)?;
+                crate::trace::mark("session");
                 Ok((environment, info, session))
             });
             (tokenizer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), loaded)
@@ -65,7 +71,7 @@ impl Embedder {
 
     fn open_parallel_sessions(&mut self) -> Result<(), ModelError> {
         let sessions = (0..self.parallel)
-            .map(|_| super::session::open(&self._environment, &self.files, &self.info, 1))
+            .map(|_| super::session::open(&self._environment, &self.files, &self.info, Workload::Many { threads: 1 }))
             .collect::<Result<Vec<_>, _>>()?;
         self.sessions = sessions;
         self.parallel = 0;

@@ -9,6 +9,7 @@ mod session;
 pub use embedder::Embedder;
 pub use files::{ModelFiles, ModelInfo, DEFAULT_MODEL};
 pub use runtime::{load_runtime, RUNTIME_LIBRARY};
+pub use session::Workload;
 
 use std::path::PathBuf;
 

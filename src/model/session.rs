@@ -13,6 +13,18 @@ use ort::session::{InMemorySession, Session, SessionInputValue, SessionOutputs};
 
 use super::{ModelError, ModelFiles, ModelInfo};
 
+/// What a session will embed, which decides how it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Many texts (indexing, piped text): the weights are re-laid out once for the matrix kernels
+    /// (pre-packed), which pays back over many model calls; `threads` intra-op threads.
+    Many { threads: usize },
+    /// A text or two (a query's question), on one thread, weights used as stored: packing them costs more at
+    /// start than it saves on one short text (measured here: session start 35-45 → 10 ms, embedding a
+    /// question 7 → 12 ms).
+    Few,
+}
+
 /// A session over the model file, or over the memory-mapped bytes of its saved optimised graph.
 pub enum ModelSession {
     File(Session),
@@ -38,17 +50,17 @@ impl ModelSession {
 
 /// Opens `files`' model: from the saved optimised graph when there is one, else optimising it (and saving
 /// the result for next time, best effort).
-pub fn open(environment: &Environment, files: &ModelFiles, info: &ModelInfo, threads: usize) -> Result<ModelSession, ModelError> {
+pub fn open(environment: &Environment, files: &ModelFiles, info: &ModelInfo, workload: Workload) -> Result<ModelSession, ModelError> {
     let error = |e: ort::Error| ModelError::Session { path: files.onnx.clone(), message: e.to_string() };
     let cached = optimized_path(info);
     if let Some(path) = cached.as_ref().filter(|path| path.is_file()) {
-        if let Some(session) = open_saved(environment, path, threads) {
+        if let Some(session) = open_saved(environment, path, workload) {
             return Ok(ModelSession::Mapped(session));
         }
         let _ = std::fs::remove_file(path); // unreadable or stale: optimise again below
     }
     // Extended, not All: its graph holds no layout specific to this processor, so a saved copy stays valid.
-    let mut builder = builder(environment, threads, GraphOptimizationLevel::Level2).map_err(error)?;
+    let mut builder = builder(environment, workload, GraphOptimizationLevel::Level2).map_err(error)?;
     let staging = cached.as_ref().map(|path| path.with_extension(format!("tmp-{}", std::process::id())));
     if let Some(staging) = staging.as_ref().filter(|s| s.parent().is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())) {
         builder = builder
@@ -64,9 +76,9 @@ pub fn open(environment: &Environment, files: &ModelFiles, info: &ModelInfo, thr
     Ok(ModelSession::File(session))
 }
 
-fn open_saved(environment: &Environment, path: &Path, threads: usize) -> Option<InMemorySession<'static>> {
+fn open_saved(environment: &Environment, path: &Path, workload: Workload) -> Option<InMemorySession<'static>> {
     let bytes = map_for_process(path)?;
-    let mut builder = builder(environment, threads, GraphOptimizationLevel::Disable).ok()?;
+    let mut builder = builder(environment, workload, GraphOptimizationLevel::Disable).ok()?;
     builder.commit_from_memory_directly(bytes).ok()
 }
 
@@ -78,14 +90,21 @@ fn map_for_process(path: &Path) -> Option<&'static [u8]> {
     Some(&**Box::leak(Box::new(map)))
 }
 
-fn builder(environment: &Environment, threads: usize, level: GraphOptimizationLevel) -> ort::Result<SessionBuilder> {
-    Session::builder(environment)?
+fn builder(environment: &Environment, workload: Workload, level: GraphOptimizationLevel) -> ort::Result<SessionBuilder> {
+    let threads = match workload {
+        Workload::Many { threads } => threads.max(1),
+        Workload::Few => 1,
+    };
+    let builder = Session::builder(environment)?
         .with_optimization_level(level)
-        .and_then(|b| b.with_intra_threads(threads.max(1)))
+        .and_then(|b| b.with_intra_threads(threads))
         // Batches vary in shape, so memory patterns (planned per shape) cost memory and buy nothing:
         // measured 1.41 GB → 0.85 GB peak RSS, same speed.
-        .and_then(|b| b.with_memory_pattern(false))
-        .map_err(Into::into)
+        .and_then(|b| b.with_memory_pattern(false))?;
+    match workload {
+        Workload::Many { .. } => Ok(builder),
+        Workload::Few => builder.with_config_entry("session.disable_prepacking", "1").map_err(Into::into),
+    }
 }
 
 /// `$XDG_CACHE_HOME/sqa/optimized/NAME-FINGERPRINT-ortVERSION.ort`: one per model file and runtime version.

@@ -172,18 +172,22 @@ fn scan_group(group: &Group, question: &Question, pass: &mut Pass, k: usize) {
     scan_group_portable(group, question, pass, k)
 }
 
-/// The same loop compiled for AVX2 (chosen at run time, so the binary still runs on any x86-64).
+/// The same loop with an AVX2 dot product (chosen at run time, so the binary still runs on any x86-64).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn scan_group_avx2(group: &Group, question: &Question, pass: &mut Pass, k: usize) {
-    scan_group_portable(group, question, pass, k)
+    scan_group_with(group, question, pass, k, |codes, question| dot_i8_avx2(codes, question))
+}
+
+fn scan_group_portable(group: &Group, question: &Question, pass: &mut Pass, k: usize) {
+    scan_group_with(group, question, pass, k, dot_i8)
 }
 
 #[inline(always)]
-fn scan_group_portable(group: &Group, question: &Question, pass: &mut Pass, k: usize) {
+fn scan_group_with(group: &Group, question: &Question, pass: &mut Pass, k: usize, dot: impl Fn(&[u8], &[i16]) -> i32) {
     for i in 0..group.rows {
         let step = group.step(i);
-        let approx = dot_i8(group.codes(i), &question.codes) as f32 * (step * question.step);
+        let approx = dot(group.codes(i), &question.codes) as f32 * (step * question.step);
         let margin = step * question.slack;
         let (lower, upper) = if margin.is_finite() { (approx - margin, approx + margin) } else { (f32::NEG_INFINITY, f32::INFINITY) };
         pass.add(group.first_row + i, lower, upper, k);
@@ -193,6 +197,32 @@ fn scan_group_portable(group: &Group, question: &Question, pass: &mut Pass, k: u
 #[inline(always)]
 fn dot_i8(codes: &[u8], question: &[i16]) -> i32 {
     codes.iter().zip(question).map(|(&c, &q)| c as i8 as i32 * q as i32).sum()
+}
+
+/// [`dot_i8`] sixteen coordinates at a time: widen the codes to i16, then multiply and add pairs into i32
+/// (`vpmaddwd`). Integer sums, so the result is [`dot_i8`]'s exactly; [`Question`] keeps them within i32.
+/// The compiler's own vectorisation of `dot_i8` widens both sides to i32 and multiplies there, at a third
+/// of the speed (first pass at 100k passages: measured 11-16 ms → see README).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn dot_i8_avx2(codes: &[u8], question: &[i16]) -> i32 {
+    use std::arch::x86_64::*;
+    let n = codes.len().min(question.len());
+    let mut sums = _mm256_setzero_si256();
+    let mut i = 0;
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n, the length of both slices; unaligned loads.
+        let (c, q) = unsafe {
+            (_mm_loadu_si128(codes.as_ptr().add(i).cast()), _mm256_loadu_si256(question.as_ptr().add(i).cast()))
+        };
+        sums = _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_cvtepi8_epi16(c), q));
+        i += 16;
+    }
+    let half = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256::<1>(sums));
+    let quarter = _mm_add_epi32(half, _mm_shuffle_epi32::<0b01_00_11_10>(half));
+    let total = _mm_add_epi32(quarter, _mm_shuffle_epi32::<0b10_11_00_01>(quarter));
+    _mm_cvtsi128_si32(total) + dot_i8(&codes[i..n], &question[i..n])
 }
 
 /// The k-th largest of `values`, or −∞ when there are fewer than k.
@@ -269,6 +299,25 @@ mod tests {
             let fast = top_k_index(&index, &query, k, threads).unwrap();
             let bits = |hits: &[Scored]| hits.iter().map(|h| (h.row, h.score.to_bits())).collect::<Vec<_>>();
             assert_eq!(bits(&fast), bits(&exact), "query {q}, k {k}");
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_dot_is_the_portable_one_exactly() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            seed >> 8
+        };
+        for len in [0, 1, 15, 16, 17, 48, 384, 385] {
+            let codes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let question: Vec<i16> = (0..len).map(|_| (next() % 60000) as i32 as i16 - 30000i16.min(i16::MAX)).collect();
+            // SAFETY: AVX2 checked above.
+            assert_eq!(unsafe { dot_i8_avx2(&codes, &question) }, dot_i8(&codes, &question), "length {len}");
         }
     }
 
