@@ -4,16 +4,19 @@ straight from its safetensors weights (no PyTorch, no export step, no download).
 
 The graph is written directly in the form ONNX Runtime's BERT optimizer would produce (its contrib
 operators EmbedLayerNormalization, Attention, SkipLayerNormalization, BiasGelu), then the weight
-matrices are quantised to int8 per output channel with ONNX Runtime's dynamic quantiser. Layers
-whose activations carry outliers (the feed-forward output projections, see FP32_KEPT) stay fp32:
-quantising them costs more fidelity than it buys speed (measured; see README, "Speed").
+matrices are quantised to int8 per output channel with ONNX Runtime's dynamic quantiser (activations
+quantised per call). The feed-forward output projections read the GELU output, whose range a few
+channels dominate (on all-MiniLM-L6-v2 one channel reaches 24 where the rest stay under 7): with
+--outliers, those channels are moved last and multiplied in fp32 by a small side MatMul, so the int8
+one sees a range a quarter as wide (measured; see README, "Models").
 
-  build-model.py MODEL_DIR OUT.onnx [--fp32]
+  build-model.py MODEL_DIR OUT.onnx [--fp32] [--outliers FILE.json]
 
-MODEL_DIR holds config.json and model.safetensors (the sentence-transformers layout). The output
-takes input_ids, attention_mask, token_type_ids (int64, [batch, sequence]) and returns
-last_hidden_state ([batch, sequence, hidden]); pooling and normalisation stay in sqa.
-Needs numpy, onnx and onnxruntime (for the quantiser). Deterministic: same inputs, same bytes.
+MODEL_DIR holds config.json and model.safetensors (the sentence-transformers layout). FILE.json is
+scripts/find-outliers.py's output: {"layers": [[channel, ...], ...]}. The output takes input_ids,
+attention_mask, token_type_ids (int64, [batch, sequence]) and returns last_hidden_state ([batch,
+sequence, hidden]); pooling and normalisation stay in sqa. Needs numpy, onnx and onnxruntime (for the
+quantiser). Deterministic: same inputs, same bytes.
 """
 import argparse
 import json
@@ -28,11 +31,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 MS = "com.microsoft"
-# Quantising these costs the most fidelity: the GELU output they read spans a wide range, and one
-# per-tensor activation scale flattens it. On 560 SciFact passages (min / mean cosine to sentence-transformers
-# fp32) and SciFact test dense nDCG@10 (fp32: 0.6593): all int8 0.991 / 0.995; layers 0-1 kept 0.993 / 0.997,
-# nDCG 0.6472 (-0.012); all six kept (the default) 0.996 / 0.998, nDCG 0.6567 (-0.003). README, "Models".
-FP32_KEPT = ("ffn_out",)
+# Node-name suffixes never quantised: the outlier channels' side MatMuls (see the module's docstring).
+ALWAYS_FP32 = ("ffn_outliers",)
 
 
 def read_safetensors(path):
@@ -51,13 +51,13 @@ def read_safetensors(path):
     return {name.removeprefix("bert."): value for name, value in tensors.items()}
 
 
-def build_graph(config, w):
+def build_graph(config, w, outliers=None):
     hidden, heads, eps = config["hidden_size"], config["num_attention_heads"], config["layer_norm_eps"]
     assert config.get("hidden_act", "gelu") == "gelu", "only exact GELU (BERT's default) is supported"
     nodes, inits = [], []
 
-    def init(name, array):
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=np.float32), name))
+    def init(name, array, dtype=np.float32):
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype), name))
         return name
 
     def node(op, inputs, outputs, name, domain="", **attrs):
@@ -91,9 +91,8 @@ def build_graph(config, w):
                   init(l + "att_ln_beta", w[att + "output.LayerNorm.bias"]),
                   init(l + "att_out_b", w[att + "output.dense.bias"])],
                  [l + "att_norm"], l + "att_norm", MS, epsilon=eps)
-        h = node("MatMul", [x, init(l + "ffn_in_w", w[p + "intermediate.dense.weight"].T)], [l + "ffn_in"], l + "ffn_in")
-        h = node("BiasGelu", [h, init(l + "ffn_in_b", w[p + "intermediate.dense.bias"])], [l + "gelu"], l + "gelu", MS)
-        h = node("MatMul", [h, init(l + "ffn_out_w", w[p + "output.dense.weight"].T)], [l + "ffn_out"], l + "ffn_out")
+        h = feed_forward(node, init, l, w[p + "intermediate.dense.weight"].T, w[p + "intermediate.dense.bias"],
+                         w[p + "output.dense.weight"].T, x, outliers[layer] if outliers else [])
         out = "last_hidden_state" if layer == config["num_hidden_layers"] - 1 else l + "ffn_norm"
         x = node("SkipLayerNormalization",
                  [h, x, init(l + "ffn_ln_gamma", w[p + "output.LayerNorm.weight"]),
@@ -112,17 +111,36 @@ def build_graph(config, w):
     return model
 
 
+def feed_forward(node, init, l, w_in, b_in, w_out, x, side):
+    """GELU(x·w_in + b_in)·w_out, with the inner channels listed in `side` multiplied apart (in fp32)."""
+    if side:
+        main = [c for c in range(w_in.shape[1]) if c not in set(side)]
+        order = main + list(side)
+        w_in, b_in, w_out = w_in[:, order], b_in[order], w_out[order]
+    h = node("MatMul", [x, init(l + "ffn_in_w", w_in)], [l + "ffn_in"], l + "ffn_in")
+    h = node("BiasGelu", [h, init(l + "ffn_in_b", b_in)], [l + "gelu"], l + "gelu", MS)
+    if not side:
+        return node("MatMul", [h, init(l + "ffn_out_w", w_out)], [l + "ffn_out"], l + "ffn_out")
+    sizes = init(l + "ffn_split_sizes", [len(main), len(side)], np.int64)
+    node("Split", [h, sizes], [l + "gelu_main", l + "gelu_side"], l + "ffn_split", axis=-1)
+    a = node("MatMul", [l + "gelu_main", init(l + "ffn_out_w", w_out[:len(main)])], [l + "ffn_out_main"], l + "ffn_out")
+    b = node("MatMul", [l + "gelu_side", init(l + "ffn_side_w", w_out[len(main):])], [l + "ffn_out_side"],
+             l + "ffn_outliers")
+    return node("Add", [a, b], [l + "ffn_out"], l + "ffn_sum")
+
+
 def quantise(src, dst, kept):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(src).graph
-    exclude = [n.name for n in graph.node if any(n.name.endswith(k) for k in kept)]
+    exclude = [n.name for n in graph.node if any(n.name.endswith(k) for k in (*kept, *ALWAYS_FP32))]
     logging.getLogger().setLevel(logging.ERROR)  # the quantiser's advice to pre-process does not apply here
-    # Unsigned weights (u8 × u8): on x86 processors without AVX-512 VNNI, ONNX Runtime's u8 × s8 kernel sums
-    # pairs of products in 16 bits, which saturate (measured on an AVX2 EPYC: min cosine 0.986, under the 0.99
-    # bar; 7-bit signed weights: 0.9936); u8 × u8 widens first, so it is exact everywhere (0.9937 there), and
-    # was as fast.
-    quantize_dynamic(src, dst, weight_type=QuantType.QUInt8, per_channel=True, reduce_range=False,
+    # Signed 7-bit weights (reduce_range): ONNX Runtime's u8 × s8 kernel on x86 without VNNI sums pairs of
+    # products in 16 bits, where 255 · 127 · 2 saturates (measured on an AVX2 EPYC: min cosine 0.986) but
+    # 255 · 63 · 2 does not, so the vectors are the same on every x86 processor; and unlike u8 × u8 (exact
+    # too) the processors that have VNNI run it on their fast dot-product instructions (measured here,
+    # AVX-512 VNNI EPYC, one thread: 33 vs 20 passages/s).
+    quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
                      op_types_to_quantize=["MatMul", "Attention"], nodes_to_exclude=exclude,
                      extra_options={"DefaultTensorType": TensorProto.FLOAT})
 
@@ -132,13 +150,18 @@ def main():
     parser.add_argument("model_dir")
     parser.add_argument("out")
     parser.add_argument("--fp32", action="store_true", help="write the fused fp32 graph, unquantised")
-    parser.add_argument("--keep-fp32", default=",".join(FP32_KEPT),
-                        help="comma-separated node-name suffixes left in fp32 (default: %(default)s)")
+    parser.add_argument("--outliers", help="JSON from find-outliers.py: inner channels of each layer's feed-forward "
+                        "block multiplied in fp32")
+    parser.add_argument("--keep-fp32", default="",
+                        help="comma-separated node-name suffixes left in fp32 too, e.g. ffn_out (default: none)")
     args = parser.parse_args()
     config = json.load(open(os.path.join(args.model_dir, "config.json")))
     if config.get("model_type") != "bert":
         sys.exit(f"build-model.py: {args.model_dir}: model_type {config.get('model_type')!r}, only 'bert' is supported")
-    model = build_graph(config, read_safetensors(os.path.join(args.model_dir, "model.safetensors")))
+    weights = read_safetensors(os.path.join(args.model_dir, "model.safetensors"))
+    # The fp32 file is the yardstick: no split, which would only reorder its sums.
+    outliers = json.load(open(args.outliers))["layers"] if args.outliers and not args.fp32 else None
+    model = build_graph(config, weights, outliers)
     onnx.checker.check_model(model)
     part = args.out + ".part"
     if args.fp32:
