@@ -44,7 +44,6 @@ Register-ArgumentCompleter -Native -CommandName 'sqa' -ScriptBlock {
         'sqa;index' {
             [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin')
             [CompletionResult]::new('--max-filesize', '--max-filesize', [CompletionResultType]::ParameterName, 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)')
-            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Passages tokenised together between interrupt checks')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]')
             [CompletionResult]::new('--ort-lib', '--ort-lib', [CompletionResultType]::ParameterName, 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]')
             [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]')

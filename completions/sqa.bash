@@ -225,7 +225,7 @@ _sqa() {
             return 0
             ;;
         sqa__subcmd__index)
-            opts="-L -j -q -h --rebuild --files-from --hidden --no-ignore --follow --max-filesize --batch-size --model --ort-lib --index --threads --offline --color --quiet --help"
+            opts="-L -j -q -h --rebuild --files-from --hidden --no-ignore --follow --max-filesize --model --ort-lib --index --threads --offline --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,10 +236,6 @@ _sqa() {
                     return 0
                     ;;
                 --max-filesize)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --batch-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

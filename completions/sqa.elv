@@ -40,7 +40,6 @@ set edit:completion:arg-completer[sqa] = {|@words|
         &'sqa;index'= {
             cand --files-from 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin'
             cand --max-filesize 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)'
-            cand --batch-size 'Passages tokenised together between interrupt checks'
             cand --model 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]'
             cand --ort-lib 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system''s]'
             cand --index 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]'

@@ -42,7 +42,6 @@ complete -c sqa -n "__fish_sqa_needs_command" -f -a "eval" -d 'Measure retrieval
 complete -c sqa -n "__fish_sqa_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l files-from -d 'Read paths to index from FILE, one per line or NUL-separated; `-` for stdin' -r -F
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l max-filesize -d 'Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)' -r
-complete -c sqa -n "__fish_sqa_using_subcommand index" -l batch-size -d 'Passages tokenised together between interrupt checks' -r
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l model -d 'Model directory (model.onnx + tokenizer.json of a sentence-transformers ONNX export) [default: $XDG_CACHE_HOME/sqa/models/multi-qa-MiniLM-L6-cos-v1]' -r -F
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l ort-lib -d 'ONNX Runtime shared library [default: $XDG_CACHE_HOME/sqa/lib/libonnxruntime.so, then the system\'s]' -r -F
 complete -c sqa -n "__fish_sqa_using_subcommand index" -l index -d 'Index directory [default: index: ./.sqa; query: the nearest .sqa from here upward]' -r -F

@@ -130,10 +130,6 @@ pub struct IndexArgs {
     /// Skip text files larger than this, with a warning (bytes, or with K, M, G suffix)
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_filesize: u64,
-
-    /// Passages tokenised together between interrupt checks
-    #[arg(long, value_name = "N", default_value_t = sqa::indexer::DEFAULT_BATCH, hide = true)]
-    pub batch_size: usize,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,8 @@
 //! Incremental: files whose size and mtime (or, failing that, content hash) match the previous generation are
 //! not read again and keep their vectors; in a changed file, passages whose text is unchanged keep theirs.
 //! A reader thread walks, reads and chunks while the calling thread embeds, so the model never waits for the
-//! disk. New passages are embedded in steps of a few, each passage in a model call of its own (unpadded).
+//! disk. New passages are pooled across files and embedded a pool at a time, each passage in a model call of its
+//! own (unpadded), one per core.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,20 +24,14 @@ pub struct IndexOptions {
     pub walk: WalkOptions,
     /// Files larger than this are skipped with a warning.
     pub max_filesize: u64,
-    /// Passages tokenised together, between interrupt checks (each is still its own model call).
-    pub batch_size: usize,
     /// Ignore the previous generation: embed everything again.
     pub rebuild: bool,
 }
 
-/// Passages per step: tokenised together (in parallel), then embedded one model call each (see
-/// [`crate::model::Embedder::embed`]); an interrupt is noticed between steps.
-pub const DEFAULT_BATCH: usize = 8;
-
 impl IndexOptions {
     /// The defaults of `sqa index`, for bringing an index up to date before a query.
     pub fn refresh() -> Self {
-        IndexOptions { walk: WalkOptions::default(), max_filesize: 16 << 20, batch_size: DEFAULT_BATCH, rebuild: false }
+        IndexOptions { walk: WalkOptions::default(), max_filesize: 16 << 20, rebuild: false }
     }
 }
 
@@ -82,7 +77,7 @@ pub enum IndexError {
     Interrupted(Summary),
 }
 
-/// New passages gathered across files before embedding, so small files still make full steps.
+/// New passages gathered across files before embedding, so the sessions have work to share.
 const POOL: usize = 256;
 
 /// Brings the index in `index_dir` (created if needed) up to date with everything under `roots`, replacing
@@ -111,11 +106,11 @@ pub fn index(
         }
         run.take(item, on_event)?;
         if run.pool.len() >= POOL {
-            run.embed_pool(options.batch_size, cancel)?;
+            run.embed_pool(cancel)?;
         }
         on_event(Event::Progress { files: run.summary.files, passages: run.writer.passage_count() + run.pool.len() });
     }
-    run.embed_pool(options.batch_size, cancel)?;
+    run.embed_pool(cancel)?;
     run.finish(started)
 }
 
@@ -239,20 +234,17 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Embeds the pooled passages, checking for cancellation between steps.
-    fn embed_pool(&mut self, batch_size: usize, cancel: &AtomicBool) -> Result<(), IndexError> {
+    /// Embeds the pooled passages, all in one call (see [`Embedder::embed_until`]), giving up on an interrupt.
+    fn embed_pool(&mut self, cancel: &AtomicBool) -> Result<(), IndexError> {
         let dims = self.embedder.dims();
-        for batch in self.pool.chunks(batch_size.max(1)) {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(IndexError::Interrupted(self.summary.clone()));
-            }
-            let texts: Vec<&str> = batch.iter().map(|(_, p)| p.text.as_str()).collect();
-            let vectors = self.embedder.embed(&texts)?;
-            for ((file, passage), vector) in batch.iter().zip(vectors.chunks_exact(dims)) {
-                self.writer.add_passage(*file, passage, vector)?;
-                self.summary.embedded += 1;
-                self.summary.word_pieces += passage.word_pieces as u64;
-            }
+        let texts: Vec<&str> = self.pool.iter().map(|(_, p)| p.text.as_str()).collect();
+        let Some(vectors) = self.embedder.embed_until(&texts, cancel)? else {
+            return Err(IndexError::Interrupted(self.summary.clone()));
+        };
+        for ((file, passage), vector) in self.pool.iter().zip(vectors.chunks_exact(dims)) {
+            self.writer.add_passage(*file, passage, vector)?;
+            self.summary.embedded += 1;
+            self.summary.word_pieces += passage.word_pieces as u64;
         }
         self.pool.clear();
         Ok(())

@@ -22,7 +22,6 @@ pub fn run(args: &IndexArgs, global: &GlobalArgs) -> Result<Outcome> {
     let options = IndexOptions {
         walk: WalkOptions { follow: args.follow, hidden: args.hidden, no_ignore: args.no_ignore },
         max_filesize: args.max_filesize,
-        batch_size: args.batch_size,
         rebuild: args.rebuild,
     };
     update(&index_dir, &roots, &options, global)
@@ -64,7 +63,7 @@ pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, globa
     }
 }
 
-/// Set on SIGINT or SIGTERM, so a run can stop between batches and leave the index as it was.
+/// Set on SIGINT or SIGTERM, so a run can stop between model calls and leave the index as it was.
 fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
     if let Some(flag) = FLAG.get() {

@@ -120,7 +120,7 @@ fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
-    let vectors = embedder.embed_all(&texts, sqa::indexer::DEFAULT_BATCH)?;
+    let vectors = embedder.embed(&texts)?;
     let question = embedder.embed(&[&args.question])?;
     let mut lexical = LexicalBuilder::default();
     texts.iter().for_each(|text| lexical.add(text));
