@@ -11,6 +11,7 @@ use commands::Outcome;
 
 fn main() -> ExitCode {
     sqa::trace::start();
+    quiet_runtime();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(Outcome::Found) => ExitCode::SUCCESS,
@@ -21,6 +22,17 @@ fn main() -> ExitCode {
             eprintln!("sqa: {}", one_line(&error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// ONNX Runtime's Linux builds carry telemetry whose SQLite store under `~/.cache/Microsoft/DeveloperTools` is
+/// opened and synced to disk at start and exit unless this variable is set before the library loads (about
+/// 10 ms of every query, measured); its events are switched off too (see `sqa::model::load_runtime`). A local
+/// search tool writes nothing outside its own directories.
+fn quiet_runtime() {
+    if std::env::var_os("ORT_DISABLE_TELEMETRY").is_none() {
+        // Before any other thread starts, so no concurrent reader of the environment exists yet.
+        std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     }
 }
 

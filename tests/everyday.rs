@@ -157,3 +157,24 @@ fn every_setting_is_in_the_help_and_the_man_pages() {
         assert!(man.contains(setting), "man pages lack {setting}");
     }
 }
+
+/// ONNX Runtime's own telemetry (on by default in its Linux builds) would create and sync a store under
+/// `$HOME/.cache/Microsoft`; sqa leaves it off, and touches nothing of the user's beyond its own directories.
+#[test]
+fn the_runtime_writes_nothing_outside_sqa_dirs() {
+    let home = tempfile::tempdir().unwrap();
+    let runtime = sqa::dirs::asset_dir().unwrap().join("lib").join(sqa::model::RUNTIME_LIBRARY);
+    let (out, stdout, stderr) = run(sqa(indexed_corpus())
+        .args(["query", "-k", "1", "cancel a timer"])
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join(".cache"))
+        .env("ORT_DYLIB_PATH", &runtime)
+        .env_remove("ORT_DISABLE_TELEMETRY"));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.is_empty());
+    let cache: Vec<String> = std::fs::read_dir(home.path().join(".cache"))
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(cache.iter().all(|name| name == "sqa"), "written under $HOME/.cache: {cache:?}");
+    assert!(!home.path().join(".cache/Microsoft").exists());
+}

@@ -36,6 +36,9 @@ fn create_environment(explicit: Option<&Path>) -> Result<Environment, ModelError
     })?;
     builder
         .with_name("sqa")
+        // No telemetry events (on by default). Its on-disk store is opened when the library loads, before
+        // this runs: the binary sets ORT_DISABLE_TELEMETRY first thing for that.
+        .with_telemetry(false)
         .build()
         .map_err(|e| ModelError::BadRuntime { path, message: e.to_string() })
 }
