@@ -3,26 +3,35 @@
 mod cli;
 mod commands;
 
-use std::process::ExitCode;
+use std::io::Write;
 
 use clap::Parser;
 
 use commands::Outcome;
 
-fn main() -> ExitCode {
+fn main() {
     sqa::trace::start();
     quiet_runtime();
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
-        Ok(Outcome::Found) => ExitCode::SUCCESS,
-        Ok(Outcome::NothingFound) => ExitCode::from(1),
-        Ok(Outcome::Interrupted) => ExitCode::from(130),
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+    let code = match commands::run(cli) {
+        Ok(Outcome::Found) => 0,
+        Ok(Outcome::NothingFound) => 1,
+        Ok(Outcome::Interrupted) => 130,
+        Err(error) if is_broken_pipe(&error) => 0,
         Err(error) => {
             eprintln!("sqa: {}", one_line(&error));
-            ExitCode::from(2)
+            2
         }
-    }
+    };
+    exit_now(code)
+}
+
+/// Ends the process once stdout is flushed, skipping the C library's exit handlers: every file is written
+/// and closed by now, and ONNX Runtime's static destructors alone took 7 ms of each query (measured).
+fn exit_now(code: i32) -> ! {
+    let _ = std::io::stdout().flush();
+    // SAFETY: _exit only ends the process; nothing needs to run after this point.
+    unsafe { libc::_exit(code) }
 }
 
 /// ONNX Runtime's Linux builds carry telemetry whose SQLite store under `~/.cache/Microsoft/DeveloperTools` is

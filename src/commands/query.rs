@@ -46,20 +46,30 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
     let mode = Mode::from(args.mode);
     let wanted = |hidden: usize| if args.files_with_matches { index.len() } else { args.top + hidden };
     let (missing, ranked) = std::thread::scope(|scope| -> Result<_> {
-        // The model loads on one core while the other checks staleness and ranks by words.
-        let question = mode.needs_model().then(|| scope.spawn(|| embed_question(&index, &args.question, global)));
-        let missing = report_staleness(&index, global.quiet);
-        let hidden = hidden_passages(&index, &missing)?;
-        let words = search::by_words(&index, mode, &args.question, wanted(hidden), &Params::default())?;
-        sqa::trace::mark("ranked by words");
-        if mode.needs_model() {
-            index.verify_quantized()?;
-            sqa::trace::mark("int8 vectors verified");
-        }
-        let vector = match question {
-            Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-            None => Vec::new(), // lexical mode needs no model
+        // Staleness, ranking by words and the vectors' checksums on one core, the model on this thread
+        // beside it: ONNX Runtime's start-up makes thousands of small allocations, and the main thread's
+        // heap grows in large steps where another thread's grows a page per system call (measured: 2,574
+        // mprotect calls while the runtime and session started on a spawned thread).
+        let by_words = || -> Result<_> {
+            let missing = report_staleness(&index, global.quiet);
+            let hidden = hidden_passages(&index, &missing)?;
+            let words = search::by_words(&index, mode, &args.question, wanted(hidden), &Params::default())?;
+            sqa::trace::mark("ranked by words");
+            if mode.needs_model() {
+                index.verify_quantized()?;
+                sqa::trace::mark("int8 vectors verified");
+            }
+            Ok((missing, hidden, words))
         };
+        let (words, vector) = if mode.needs_model() {
+            let words = scope.spawn(by_words);
+            let vector = embed_question(&index, &args.question, global);
+            (words.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), vector)
+        } else {
+            (by_words(), Ok(Vec::new())) // lexical mode needs no model
+        };
+        let (missing, hidden, words) = words?;
+        let vector = vector?;
         let threads = super::threads(global);
         Ok((missing, search::by_meaning(&index, mode, &vector, words, wanted(hidden), &Params::default(), threads)?))
     })?;

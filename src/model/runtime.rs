@@ -34,6 +34,7 @@ fn create_environment(explicit: Option<&Path>) -> Result<Environment, ModelError
         },
         (_, e) => ModelError::BadRuntime { path: path.clone(), message: e.to_string() },
     })?;
+    crate::trace::mark("runtime library loaded");
     builder
         .with_name("sqa")
         // No telemetry events (on by default). Its on-disk store is opened when the library loads, before
