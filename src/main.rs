@@ -9,6 +9,11 @@ use clap::Parser;
 
 use commands::Outcome;
 
+/// Rust's allocations (tokenizer, chunking, ranking) through mimalloc: glibc grows a spawned thread's heap one
+/// page per `mprotect` call, about 1,000 of them while tokenizer.json loads beside the model (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     sqa::trace::start();
     quiet_runtime();
