@@ -161,6 +161,14 @@ fn missing_runtime_is_named() {
 }
 
 #[test]
+fn a_mistyped_path_is_an_error_and_leaves_no_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _, stderr) = run(sqa(dir.path()).args(["index", "no-such-folder"]));
+    assert_one_line_error(&out, &stderr, "no-such-folder");
+    assert!(!dir.path().join(".sqa").exists(), "no index is written");
+}
+
+#[test]
 fn missing_index_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (out, _, stderr) = run(sqa(dir.path()).args(["query", "anything"]));

@@ -78,6 +78,11 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 /// The paths named on the command line and in `--files-from`; when there are none, those the existing
 /// index was built from, else `.`.
 fn roots(args: &IndexArgs, index_dir: &Path) -> Result<Vec<PathBuf>> {
+    // A path typed on the command line must exist: a typo would otherwise replace the index with one that
+    // lacks it. (Paths from --files-from may vanish before they are read: those are per-file warnings.)
+    for path in &args.paths {
+        std::fs::symlink_metadata(path).with_context(|| path.display().to_string())?;
+    }
     let mut roots = args.paths.clone();
     if let Some(list) = &args.files_from {
         roots.extend(read_path_list(list)?);

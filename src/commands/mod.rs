@@ -47,7 +47,9 @@ fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {
     match ModelFiles::locate(global.model.as_deref()) {
         // Missing or half-downloaded (a previous download was interrupted).
         Err(ModelError::NoModel { dir } | ModelError::MissingFile { dir, .. }) if global.model.is_none() => {
-            download::fetch_default_model(&dir, global)?;
+            download::fetch_default_model(&dir, global).with_context(|| {
+                format!("no model at {} and the default could not be downloaded (name a model directory with --model or SQA_MODEL; scripts/fetch-assets installs one)", dir.display())
+            })?;
             Ok(ModelFiles::locate(None)?)
         }
         located => Ok(located?),

@@ -46,7 +46,9 @@ impl Document {
         };
         let first = self.lines.index_at(range.start);
         let last = self.lines.index_at(range.end.saturating_sub(1)).max(first);
-        let after_end = (last + 1 + n).min(starts.len());
+        // A final line end opens no further line.
+        let lines = starts.len() - usize::from(starts.len() > 1 && starts.last() == Some(&self.text.len()));
+        let after_end = (last + 1 + n).min(lines);
         LinesAround {
             before: (first.saturating_sub(n)..first).map(line).collect(),
             passage: (first..=last).map(line).collect(),
@@ -179,5 +181,12 @@ mod tests {
         assert_eq!(numbers(&around.before), [(2, "two".to_owned())]);
         assert_eq!(numbers(&around.passage), [(3, "three".to_owned())]);
         assert_eq!(numbers(&around.after), [(4, "four".to_owned())]);
+        // Past the last line there is nothing, whether or not the file ends with a line end.
+        for text in [&b"one\ntwo\n"[..], b"one\ntwo"] {
+            let doc = from_bytes(PathBuf::from("x"), text, false).unwrap();
+            let around = doc.lines_around(4..7, 2);
+            assert_eq!(numbers(&around.passage), [(2, "two".to_owned())]);
+            assert!(around.after.is_empty(), "{:?}", numbers(&around.after));
+        }
     }
 }
