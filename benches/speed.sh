@@ -7,6 +7,7 @@
 # Needs ../shared/eval/scifact. The Python reference runs use $BENCH_PYTHON, else a venv made in
 # target/bench-venv (sentence-transformers, torch, onnxruntime: a large download, once).
 set -euo pipefail
+export ORT_DISABLE_TELEMETRY=1  # the Python onnxruntime's telemetry store, as sqa itself does
 cd "$(dirname "$0")/.."
 full=0; queries_only=0
 case "${1:-}" in
