@@ -15,7 +15,9 @@ pub const RUNTIME_LIBRARY: &str = "libonnxruntime.so";
 static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
 
 /// Loads ONNX Runtime and creates its environment, once per process. Looks at `explicit` (`--ort-lib` /
-/// `ORT_DYLIB_PATH`), then the asset directory, then the system loader's path.
+/// `ORT_DYLIB_PATH`), then the asset directory, then the system loader's path. Telemetry events are off; to keep
+/// the library from opening its telemetry store (`~/.cache/Microsoft/DeveloperTools`), set
+/// `ORT_DISABLE_TELEMETRY=1` in the environment before the first call, as the sqa binary does.
 pub fn load_runtime(explicit: Option<&Path>) -> Result<Environment, ModelError> {
     let mut environment = ENVIRONMENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(environment) = environment.as_ref() {
