@@ -21,7 +21,6 @@ Needs numpy, onnx, onnxruntime and tokenizers.
 import argparse
 import importlib.util
 import json
-import logging
 import os
 import tempfile
 import time
@@ -29,7 +28,6 @@ import time
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import TensorProto
 from tokenizers import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,17 +39,6 @@ def build_model_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def quantise(src, dst, weights, kept):
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(src).graph
-    exclude = [n.name for n in graph.node if any(n.name.endswith(k) for k in kept)]
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(src, dst, weight_type=QuantType.QUInt8 if weights == "u8" else QuantType.QInt8,
-                     per_channel=True, reduce_range=weights == "s7", op_types_to_quantize=["MatMul", "Attention"],
-                     nodes_to_exclude=exclude, extra_options={"DefaultTensorType": TensorProto.FLOAT})
 
 
 def session(path):
@@ -75,7 +62,7 @@ def main():
     parser.add_argument("--beir", default=os.path.join(ROOT, "..", "shared", "eval", "scifact"))
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--outliers", default=os.path.join(ROOT, "scripts", "outliers-all-MiniLM-L6-v2.json"))
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # variants may follow the options
     build_model = build_model_module()
     config = json.load(open(os.path.join(args.model_dir, "config.json")))
     weights = build_model.read_safetensors(os.path.join(args.model_dir, "model.safetensors"))
@@ -109,7 +96,7 @@ def main():
             kind, layout = variant.split("-")
             src, dst = os.path.join(tmp, variant + "-src.onnx"), os.path.join(tmp, variant + ".onnx")
             onnx.save(build_model.build_graph(config, weights, outliers if layout == "outliers" else None), src)
-            quantise(src, dst, kind, ["ffn_out"] if layout == "keep" else ["ffn_outliers"])
+            build_model.quantise(src, dst, ["ffn_out"] if layout == "keep" else [], weights=kind)
             model = session(dst)
             embed(model, feeds[:10])
             start = time.perf_counter()

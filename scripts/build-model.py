@@ -129,7 +129,9 @@ def feed_forward(node, init, l, w_in, b_in, w_out, x, side):
     return node("Add", [a, b], [l + "ffn_out"], l + "ffn_sum")
 
 
-def quantise(src, dst, kept):
+def quantise(src, dst, kept, weights="s7"):
+    """Per-channel dynamic int8 of src's MatMul and Attention weights into dst, except nodes named with a
+    suffix in `kept` or ALWAYS_FP32. `weights`: "s7" (sqa's, see below), or "s8" / "u8" (for comparison)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(src).graph
@@ -140,7 +142,8 @@ def quantise(src, dst, kept):
     # 255 · 63 · 2 does not, so the vectors are the same on every x86 processor; and unlike u8 × u8 (exact
     # too) the processors that have VNNI run it on their fast dot-product instructions (measured here,
     # AVX-512 VNNI EPYC, one thread: 33 vs 20 passages/s).
-    quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
+    quantize_dynamic(src, dst, weight_type=QuantType.QUInt8 if weights == "u8" else QuantType.QInt8,
+                     per_channel=True, reduce_range=weights == "s7",
                      op_types_to_quantize=["MatMul", "Attention"], nodes_to_exclude=exclude,
                      extra_options={"DefaultTensorType": TensorProto.FLOAT})
 

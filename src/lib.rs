@@ -17,6 +17,7 @@ pub mod chunk;
 pub mod indexer;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod search;
 pub mod source;
 pub mod store;

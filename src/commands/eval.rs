@@ -56,7 +56,7 @@ pub fn run(args: &EvalArgs, global: &GlobalArgs) -> Result<Outcome> {
 }
 
 fn embed_queries(dataset: &Dataset, index: &Index, global: &GlobalArgs) -> Result<Vec<f32>> {
-    let mut embedder = load_embedder(global, None, false)?.with_sessions(super::threads(global));
+    let mut embedder = load_embedder(global, None, super::many_texts(global))?.with_sessions(super::threads(global));
     index.check_model(embedder.info(), embedder.dims())?;
     let texts: Vec<&str> = dataset.queries.iter().map(|(_, text)| text.as_str()).collect();
     Ok(embedder.embed_all(&texts, QUERY_BATCH)?)

@@ -32,7 +32,7 @@ pub fn update(index_dir: &Path, roots: &[PathBuf], options: &IndexOptions, globa
     let cancel = interrupt_flag()?;
     // Re-indexing keeps the index's own model unless one is named.
     let previous_model = read_meta(index_dir).ok().map(|meta| meta.model);
-    let mut embedder = load_embedder(global, previous_model.as_ref(), false)?.with_sessions(super::threads(global));
+    let mut embedder = load_embedder(global, previous_model.as_ref(), super::many_texts(global))?.with_sessions(super::threads(global));
     let progress = progress_bar(global.quiet);
     let mut on_event = |event: Event| match event {
         Event::Warning { path, message } if !global.quiet => {

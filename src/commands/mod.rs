@@ -31,16 +31,20 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// Loads the model: `--model`/`SQA_MODEL`; else the one `index_model` names (the model an existing index was
-/// built with) if the asset directory has it; else the default, downloaded on first use. `question`: the
-/// session embeds one question (see [`Workload::Few`]), else many texts with `--threads`.
-fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>, question: bool) -> Result<Embedder> {
+/// built with) if the asset directory has it; else the default, downloaded on first use. Its session starts for
+/// `workload`: [`Workload::Few`] for a question, [`many_texts`] otherwise.
+fn load_embedder(global: &GlobalArgs, index_model: Option<&ModelInfo>, workload: Workload) -> Result<Embedder> {
     let recorded = index_model.filter(|_| global.model.is_none()).and_then(|info| ModelFiles::installed(&info.name));
     let files = match recorded {
         Some(files) => files,
         None => locate_or_download(global)?,
     };
-    let workload = if question { Workload::Few } else { Workload::Many { threads: self::threads(global) } };
     Ok(Embedder::load(&files, global.ort_lib.as_deref(), workload)?)
+}
+
+/// Many texts to embed (indexing, piped text, evaluation queries), with `--threads`.
+fn many_texts(global: &GlobalArgs) -> Workload {
+    Workload::Many { threads: threads(global) }
 }
 
 fn locate_or_download(global: &GlobalArgs) -> Result<ModelFiles> {

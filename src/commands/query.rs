@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context as _, Result};
 use sqa::chunk::{Chunker, Passage};
 use sqa::indexer::IndexOptions;
+use sqa::model::Workload;
 use sqa::output::{Format, Hit, Printer};
 use sqa::search::{self, Mode, Params};
 use sqa::source::{self, Document};
@@ -64,7 +65,7 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
         let (words, vector) = if mode.needs_model() {
             let words = scope.spawn(by_words);
             let vector = embed_question(&index, &args.question, global);
-            (words.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), vector)
+            (sqa::parallel::join(words), vector)
         } else {
             (by_words(), Ok(Vec::new())) // lexical mode needs no model
         };
@@ -101,7 +102,7 @@ fn query_index(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl
 fn embed_question(index: &Index, question: &str, global: &GlobalArgs) -> Result<Vec<f32>> {
     // One thread, weights not pre-packed: a single short question gains nothing from a pool, whose idle
     // workers would spin on the cores the scan needs, nor from packing.
-    let mut embedder = load_embedder(global, Some(&index.meta.model), true)?;
+    let mut embedder = load_embedder(global, Some(&index.meta.model), Workload::Few)?;
     sqa::trace::mark("model loaded");
     index.check_model(embedder.info(), embedder.dims())?;
     let vector = embedder.embed(&[question])?;
@@ -125,7 +126,7 @@ fn hidden_passages(index: &Index, missing: &HashSet<u32>) -> Result<usize> {
 fn query_stdin(args: &QueryArgs, global: &GlobalArgs, printer: &mut Printer<impl Write>) -> Result<()> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-    let mut embedder = load_embedder(global, None, false)?;
+    let mut embedder = load_embedder(global, None, super::many_texts(global))?;
     let document = source::from_bytes(PathBuf::from("<stdin>"), &bytes, false)
         .map_err(|reason| anyhow::anyhow!("<stdin>: {reason}"))?;
     let passages: Vec<Passage> = Chunker::new(embedder.tokenizer().clone()).split(&document).context("<stdin>")?;

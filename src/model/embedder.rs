@@ -9,6 +9,7 @@ use ort::value::{Tensor, ValueType};
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::session::{ModelSession, Workload};
+use crate::parallel::on_threads;
 use super::{load_runtime, ModelError, ModelFiles, ModelInfo};
 
 /// BERT's position table has 512 rows: nothing longer can be embedded.
@@ -47,7 +48,7 @@ impl Embedder {
                 crate::trace::mark("session");
                 Ok((environment, info, session))
             });
-            (tokenizer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), loaded)
+            (crate::parallel::join(tokenizer), loaded)
         });
         let (environment, info, session) = loaded?;
         let tokenizer = tokenizer?;
@@ -128,29 +129,17 @@ impl Embedder {
             self.open_parallel_sessions()?;
         }
         let (dims, token_types) = (self.dims, self.has_token_type_ids);
-        // Each session takes the next text not yet taken, so long and short texts even out.
+        // Each session takes the next text not yet taken, so long and short texts even out; one text needs one.
         let next = AtomicUsize::new(0);
-        let spawn = self.sessions.len() > 1 && encodings.len() > 1;
-        let results = std::thread::scope(|scope| {
-            let workers: Vec<_> = self
-                .sessions
-                .iter_mut()
-                .map(|session| {
-                    let (next, encodings) = (&next, &encodings);
-                    let mut work = move || {
-                        let mut done = Vec::new();
-                        while !stop.load(Ordering::Relaxed) {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(encoding) = encodings.get(i) else { return Ok(Some(done)) };
-                            done.push((i, embed_one(session, encoding, token_types, dims)?));
-                        }
-                        Ok(None)
-                    };
-                    // A single session runs here, on the calling thread.
-                    if spawn { Worker::Spawned(scope.spawn(work)) } else { Worker::Done(work()) }
-                })
-                .collect();
-            workers.into_iter().map(Worker::join).collect::<Vec<_>>()
+        let sessions: Vec<&mut ModelSession> = self.sessions.iter_mut().take(encodings.len().max(1)).collect();
+        let results = on_threads(sessions, |session| {
+            let mut done = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(encoding) = encodings.get(i) else { return Ok(Some(done)) };
+                done.push((i, embed_one(session, encoding, token_types, dims)?));
+            }
+            Ok(None)
         });
         let mut vectors = vec![0f32; texts.len() * dims];
         for done in results {
@@ -160,23 +149,6 @@ impl Embedder {
             }
         }
         Ok(Some(vectors))
-    }
-}
-
-type Embedded = Result<Option<Vec<(usize, Vec<f32>)>>, ModelError>;
-
-/// A session's share of [`Embedder::embed_until`]: on a thread of its own, or already done.
-enum Worker<'scope> {
-    Spawned(std::thread::ScopedJoinHandle<'scope, Embedded>),
-    Done(Embedded),
-}
-
-impl Worker<'_> {
-    fn join(self) -> Embedded {
-        match self {
-            Worker::Spawned(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Worker::Done(result) => result,
-        }
     }
 }
 

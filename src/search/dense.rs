@@ -9,6 +9,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::{best, Scored};
+use crate::parallel::on_threads;
 use crate::store::quant::Group;
 use crate::store::{Index, StoreError};
 
@@ -48,12 +49,7 @@ pub fn top_k_index(index: &Index, query: &[f32], k: usize, threads: usize) -> Re
     let threads = threads.clamp(1, groups.div_ceil(64).max(1));
     let ranges: Vec<std::ops::Range<usize>> =
         (0..threads).map(|t| groups * t / threads..groups * (t + 1) / threads).collect();
-    let passes: Vec<Result<Pass, StoreError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges[1..].iter().map(|range| scope.spawn(|| first_pass(index, &question, range.clone(), k))).collect();
-        let mut passes = vec![first_pass(index, &question, ranges[0].clone(), k)];
-        passes.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
-        passes
-    });
+    let passes = on_threads(ranges, |range| first_pass(index, &question, range, k));
     let passes = passes.into_iter().collect::<Result<Vec<Pass>, StoreError>>()?;
     let floor = kth_largest(passes.iter().flat_map(|p| p.lowers.iter().map(|Reverse(l)| l.0)).collect(), k);
     let mut candidates: Vec<usize> =
@@ -75,18 +71,9 @@ fn rescore(index: &Index, rows: &[usize], query: &[f32], threads: usize) -> Resu
     };
     // Below a few hundred rows a thread costs more than it saves.
     let threads = threads.clamp(1, rows.len().div_ceil(256).max(1));
-    if threads == 1 {
-        return score(rows);
-    }
-    let parts: Vec<&[usize]> = rows.chunks(rows.len().div_ceil(threads)).collect();
-    let scored: Vec<Result<Vec<Scored>, StoreError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts[1..].iter().map(|part| scope.spawn(|| score(part))).collect();
-        let mut scored = vec![score(parts[0])];
-        scored.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
-        scored
-    });
+    let parts: Vec<&[usize]> = rows.chunks(rows.len().div_ceil(threads).max(1)).collect();
     let mut all = Vec::with_capacity(rows.len());
-    for part in scored {
+    for part in on_threads(parts, score) {
         all.extend(part?);
     }
     Ok(all)
@@ -341,7 +328,7 @@ mod tests {
         };
         for len in [0, 1, 15, 16, 17, 48, 384, 385] {
             let codes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-            let question: Vec<i16> = (0..len).map(|_| (next() % 60000) as i32 as i16 - 30000i16.min(i16::MAX)).collect();
+            let question: Vec<i16> = (0..len).map(|_| ((next() % 60001) as i32 - 30000) as i16).collect();
             // SAFETY: AVX2 checked above.
             assert_eq!(unsafe { dot_i8_avx2(&codes, &question) }, dot_i8(&codes, &question), "length {len}");
         }
